@@ -1,0 +1,1 @@
+"""Kernel templates; see :mod:`optdyn._codegen`."""

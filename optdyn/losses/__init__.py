@@ -1,0 +1,7 @@
+"""Losses with Numba kernels for value, gradient and Hessian."""
+
+from ._base import Loss
+from ._builtin import Eq15, Himmelblau, Quadratic, Rosenbrock
+from ._custom import CustomLoss
+
+__all__ = ["Loss", "Quadratic", "Eq15", "Rosenbrock", "Himmelblau", "CustomLoss"]
