@@ -8,7 +8,18 @@ points and cycles, maps basins of attraction and scans hyperparameters.
 from . import losses, optimizers
 from ._map import FunctionMap, Map
 from ._optimizer_map import OptimizerMap
+from .basins import (
+    DIVERGED,
+    UNRESOLVED,
+    Attractor,
+    BasinResult,
+    CensusResult,
+    Grid,
+    basins,
+    census,
+)
 from .iterate import EnsembleResult, ensemble, trajectory
+from .plotting import AttractorPalette
 
 __version__ = "0.1.0"
 
@@ -21,4 +32,13 @@ __all__ = [
     "trajectory",
     "ensemble",
     "EnsembleResult",
+    "Grid",
+    "basins",
+    "census",
+    "Attractor",
+    "BasinResult",
+    "CensusResult",
+    "DIVERGED",
+    "UNRESOLVED",
+    "AttractorPalette",
 ]

@@ -157,10 +157,11 @@ def ensemble(
     max_steps : int
         Step budget per point.
     check_every : int
-        Points are tested for settling and divergence after every
-        ``check_every`` steps at most, and at their last step.  The test
-        compares x_t with x_{t-p}, p = 1 .. max_period; it needs
-        check_every > max_period to see every period.
+        Each point is tested for settling and divergence when its step count
+        is a multiple of ``check_every`` (C), comparing x_t with x_{t-p} for
+        p = 1 .. min(max_period, C - 1).  A point still moving at
+        ``max_steps`` stops there with status MOVING.  The schedule depends
+        on the point alone, which keeps results independent of threading.
     max_period : int
         Longest cycle period detected.
     atol, rtol : float
@@ -220,39 +221,55 @@ def ensemble(
                 for s in range(S):
                     X[s, b] = X0[i, s]
 
+        C = check_every
+        n_hist = min(R, C - 1)
         while busy > 0:
-            # Advance all lanes k steps, k <= check_every and no lane past
-            # its budget, keeping the last R states for the period test.
-            k = check_every
+            # The first step at which some lane reaches its budget inside
+            # this chunk (lanes' ages are multiples of C here).
+            first_end = C + 1
             for b in range(B):
                 if lane_point[b] >= 0:
-                    k = min(k, max_steps - lane_age[b])
-            for j in range(1, k + 1):
+                    first_end = min(first_end, max_steps - lane_age[b])
+
+            # Advance every lane C steps, keeping x_{t-1} .. x_{t-R} of the
+            # chunk's last step t, and snapshot lanes at their budget.
+            for j in range(1, C + 1):
                 step_block(X, hp, lp, D, B, Y, G)
-                p = k - j
+                p = C - j
                 if 1 <= p <= R:
                     for s in range(S):
                         for b in range(B):
                             hist[p - 1, s, b] = X[s, b]
+                if j >= first_end and j < C:
+                    for b in range(B):
+                        i = lane_point[b]
+                        if i >= 0 and lane_age[b] + j == max_steps:
+                            for s in range(S):
+                                XF[i, s] = X[s, b]
+                            steps[i] = max_steps
+                            status[i] = MOVING
+                            period[i] = 0
 
             # Test every lane; record and refill the ones that stopped.
             for b in range(B):
                 i = lane_point[b]
                 if i < 0:
                     continue
-                lane_age[b] += k
+                lane_age[b] += C
                 age = lane_age[b]
-                n_hist = min(R, k - 1, age - 1)
-                code, per = _settle_test(
-                    X, hist, b, n_hist, n_check, S, atol, rtol, bound
-                )
-                if code == MOVING and age < max_steps:
-                    continue
-                for s in range(S):
-                    XF[i, s] = X[s, b]
-                steps[i] = age
-                status[i] = code
-                period[i] = per
+                if age > max_steps:
+                    code = -1  # already recorded inside the chunk
+                else:
+                    code, per = _settle_test(
+                        X, hist, b, n_hist, n_check, S, atol, rtol, bound
+                    )
+                    if code == MOVING and age < max_steps:
+                        continue
+                    for s in range(S):
+                        XF[i, s] = X[s, b]
+                    steps[i] = age
+                    status[i] = code
+                    period[i] = per
                 j = _thread_point(tid, taken, n_threads, N)
                 lane_point[b] = j
                 lane_age[b] = 0
