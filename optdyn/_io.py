@@ -1,0 +1,59 @@
+"""Atomic writes: a result file is either complete or absent, never partial."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def _atomic(path, write, suffix):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def write_json(path, obj):
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            json.dump(obj, fh, indent=2, default=_json_default)
+            fh.write("\n")
+
+    return _atomic(path, write, ".json")
+
+
+def write_npz(path, **arrays):
+    """``np.savez_compressed`` to ``path`` atomically."""
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+
+    return _atomic(path, write, ".npz")
+
+
+def save_figure(fig, path, **kwargs):
+    """``fig.savefig`` to ``path`` atomically (format from the suffix)."""
+    fmt = Path(path).suffix.lstrip(".") or "png"
+    return _atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, **kwargs),
+                   Path(path).suffix)
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
