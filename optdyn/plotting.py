@@ -29,27 +29,32 @@ class AttractorPalette:
     """Assigns each attractor one colour, the same in every panel.
 
     Attractors are matched by period and position: a new attractor takes
-    the colour of a registered one with the same period whose cycle points
-    all lie within ``tol`` (theta units) of its own; otherwise it gets the
-    next free colour.  Pass one palette to all panels of a figure.
+    the colour of the nearest registered one with the same period whose
+    cycle points all lie within ``tol`` (theta units) of its own, so an
+    attractor that drifts a little from panel to panel (a cycle followed
+    in sigma) keeps its colour; otherwise it gets the next free colour.
+    Pass one palette to all panels of a figure.
 
     Parameters
     ----------
-    tol : float, default 0.25
+    tol : float, default 1.0
         Matching distance in theta.
     """
 
-    def __init__(self, tol=0.25):
+    def __init__(self, tol=1.0):
         self.tol = float(tol)
         self.entries = []  # (period, theta, color, first name)
 
     def color(self, attractor):
         """The colour of ``attractor``, registering it if new."""
+        best, best_d = None, self.tol
         for period, theta, color, _ in self.entries:
-            if period == attractor.period and _cycle_distance(
-                theta, attractor.theta
-            ) <= self.tol:
-                return color
+            if period == attractor.period:
+                d = _cycle_distance(theta, attractor.theta)
+                if d <= best_d:
+                    best, best_d = color, d
+        if best is not None:
+            return best
         color = _COLORS[len(self.entries) % len(_COLORS)]
         self.entries.append(
             (attractor.period, attractor.theta.copy(), color, attractor.name)
