@@ -86,3 +86,21 @@ def check_state(name, value, length):
             f"got an array of shape {arr.shape}"
         )
     return np.ascontiguousarray(arr)
+
+
+def require_autonomous(F, analysis_name):
+    """Raise unless the map F is autonomous (does not depend on the step count).
+
+    Fixed points, cycles, basins, censuses and continuation describe an
+    autonomous map; an optimizer with bias correction (Adam, Nadam) carries
+    the step count in its state and has no fixed points.  Analyses that need
+    autonomy call this first; ``trajectory`` and ``ensemble`` accept any map.
+    """
+    if not getattr(F, "autonomous", True):
+        what = getattr(F, "optimizer", F)
+        raise ValueError(
+            f"{analysis_name} needs an autonomous map, but {what!r} depends on "
+            "the step count (bias correction); use bias_correction=False, or "
+            "study it with trajectory/ensemble"
+        )
+    return F
