@@ -19,6 +19,12 @@ from .basins import (
     census,
 )
 from .iterate import EnsembleResult, ensemble, trajectory
+from . import maps
+from .continuation import BifurcationPoint, Branch, continuation
+from .orbit_diagram import OrbitDiagram, orbit_diagram
+from .orbits import Orbit, OrbitSearch, fixed_points, periodic_orbits, refine_orbit
+from .spectra import LyapunovResult, jacobian_spectrum, lyapunov_spectrum
+from .stability import critical_sigma, flip_boundary, sigma_stability_interval
 from .plotting import AttractorPalette
 
 __version__ = "0.1.0"
@@ -41,4 +47,21 @@ __all__ = [
     "DIVERGED",
     "UNRESOLVED",
     "AttractorPalette",
+    "maps",
+    "fixed_points",
+    "periodic_orbits",
+    "refine_orbit",
+    "Orbit",
+    "OrbitSearch",
+    "jacobian_spectrum",
+    "lyapunov_spectrum",
+    "LyapunovResult",
+    "continuation",
+    "Branch",
+    "BifurcationPoint",
+    "orbit_diagram",
+    "OrbitDiagram",
+    "flip_boundary",
+    "critical_sigma",
+    "sigma_stability_interval",
 ]
