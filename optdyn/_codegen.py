@@ -50,18 +50,62 @@ def _source_hash(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _binding_text(loss_binding, opt_binding, cache):
+def _binding_text(loss_binding, opt_binding, dim, cache):
+    """The import block binding the template's names to one pair's kernels.
+
+    Lane-style kernels (one column of a block per call) are imported under
+    the template's names.  Block-style ones (looping over ``n`` columns
+    themselves) are wrapped in lane adapters that pass one-column views.
+    """
     lines = []
+    adapters = []
     if "module" in loss_binding:
         mod = loss_binding["module"]
-        for role in ("grad_block", "hess", "value"):
-            lines.append(f"from {mod} import {loss_binding[role]} as loss_{role}")
+        lines.append(f"from {mod} import {loss_binding['hess']} as loss_hess")
+        lines.append(f"from {mod} import {loss_binding['value']} as loss_value")
+        if "grad_lane" in loss_binding:
+            lines.append(
+                f"from {mod} import {loss_binding['grad_lane']} as loss_grad_lane"
+            )
+        else:
+            lines.append(
+                f"from {mod} import {loss_binding['grad_block']} as _loss_grad_block"
+            )
+            adapters.append(_LOSS_ADAPTER)
     ob = opt_binding
-    for role in ("jacobian", "lookahead", "update"):
-        lines.append(f"from {ob['module']} import {ob[role]} as opt_{role}")
+    lines.append(f"from {ob['module']} import {ob['jacobian']} as opt_jacobian")
+    if ob.get("style") == "lane":
+        lines.append(f"from {ob['module']} import {ob['lookahead']} as opt_lookahead")
+        lines.append(f"from {ob['module']} import {ob['update']} as opt_update")
+    else:
+        lines.append(f"from {ob['module']} import {ob['lookahead']} as _opt_lookahead")
+        lines.append(f"from {ob['module']} import {ob['update']} as _opt_update")
+        adapters.append(_OPT_ADAPTER)
     lines.append("")
+    lines.append(f"DIM = {int(dim)}")
     lines.append(f"CACHE = {bool(cache)}")
+    lines.extend(adapters)
     return "\n".join(lines)
+
+
+_LOSS_ADAPTER = """
+
+@njit(cache=CACHE, inline="always")
+def loss_grad_lane(Y, lp, G, b):
+    _loss_grad_block(Y[:, b : b + 1], lp, G[:, b : b + 1], 1)
+"""
+
+_OPT_ADAPTER = """
+
+@njit(cache=CACHE, inline="always")
+def opt_lookahead(X, hp, D, b, Y):
+    _opt_lookahead(X[:, b : b + 1], hp, D, 1, Y[:, b : b + 1])
+
+
+@njit(cache=CACHE, inline="always")
+def opt_update(X, G, hp, D, b):
+    _opt_update(X[:, b : b + 1], G[:, b : b + 1], hp, D, 1)
+"""
 
 
 def _render(template, binding_text):
@@ -91,16 +135,19 @@ def _dependency_hashes(*bindings):
     return out
 
 
-def load_pair(loss_binding, opt_binding):
+def load_pair(loss_binding, opt_binding, dim):
     """Import (generating if needed) the kernel module of one pair.
 
-    ``loss_binding`` is ``{"module", "value", "grad_block", "hess"}`` naming
-    importable Numba functions, or ``{"inject": {"loss_value": f, ...}}``
-    carrying the functions themselves.  ``opt_binding`` is ``{"module",
-    "lookahead", "update", "jacobian"}``.
+    ``loss_binding`` is ``{"module", "value", "grad_lane" (or "grad_block"),
+    "hess"}`` naming importable Numba functions, or ``{"inject":
+    {"loss_value": f, "loss_grad_lane": f, "loss_hess": f}}`` carrying the
+    functions themselves.  ``opt_binding`` is ``{"module", "lookahead",
+    "update", "jacobian"[, "style": "lane"]}``.  ``dim`` is the number of
+    loss parameters, compiled in as a constant.
     """
     inject = loss_binding.get("inject")
     key = (
+        int(dim),
         tuple(sorted((k, v) for k, v in loss_binding.items() if k != "inject")),
         tuple(sorted(opt_binding.items())),
         None if inject is None else tuple(id(f) for f in inject.values()),
@@ -108,15 +155,15 @@ def load_pair(loss_binding, opt_binding):
     with _LOCK:
         module = _MODULES.get(key)
         if module is None:
-            module = _generate(loss_binding, opt_binding, inject)
+            module = _generate(loss_binding, opt_binding, dim, inject)
             _MODULES[key] = module
     return module
 
 
-def _generate(loss_binding, opt_binding, inject):
+def _generate(loss_binding, opt_binding, dim, inject):
     template = _TEMPLATE.read_text()
     cache = inject is None
-    text = _render(template, _binding_text(loss_binding, opt_binding, cache))
+    text = _render(template, _binding_text(loss_binding, opt_binding, dim, cache))
     digest = hashlib.sha256(
         "\n".join([text, *_dependency_hashes(loss_binding, opt_binding)]).encode()
     ).hexdigest()[:20]

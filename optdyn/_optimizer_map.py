@@ -62,7 +62,7 @@ class OptimizerMap(Map):
         """The generated kernel module of this (loss, optimizer) pair."""
         if self._kernels_module is None:
             self._kernels_module = _codegen.load_pair(
-                self.loss._binding, self.optimizer._binding
+                self.loss._binding, self.optimizer._binding, self.n_params
             )
         return self._kernels_module
 

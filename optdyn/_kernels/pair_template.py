@@ -18,13 +18,15 @@ import numpy as np
 from numba import njit, prange
 
 # >>> bindings
-from optdyn.losses._kernels import eq15_grad_block as loss_grad_block
+from optdyn.losses._kernels import eq15_grad_lane as loss_grad_lane
 from optdyn.losses._kernels import eq15_hess as loss_hess
 from optdyn.losses._kernels import eq15_value as loss_value
 from optdyn.optimizers._rules import super_nesterov_jacobian as opt_jacobian
 from optdyn.optimizers._rules import super_nesterov_lookahead as opt_lookahead
 from optdyn.optimizers._rules import super_nesterov_update as opt_update
 
+#: Number of loss parameters, a compile-time constant of the generated module.
+DIM = 2
 CACHE = True
 # <<< bindings
 
@@ -39,10 +41,15 @@ DIVERGED = 2
 
 @njit(cache=CACHE)
 def step_block(X, hp, lp, D, n, Y, G):
-    """Advance the first n columns of X by one step, in place."""
-    opt_lookahead(X, hp, D, n, Y)
-    loss_grad_block(Y, lp, G, n)
-    opt_update(X, G, hp, D, n)
+    """Advance the first n columns of X by one step, in place.
+
+    One loop over columns with the rule and the gradient inlined and D a
+    constant: the loop LLVM vectorises across points.
+    """
+    for b in range(n):
+        opt_lookahead(X, hp, DIM, b, Y)
+        loss_grad_lane(Y, lp, G, b)
+        opt_update(X, G, hp, DIM, b)
 
 
 @njit(cache=CACHE)
@@ -62,8 +69,8 @@ def jacobian(x, hp, lp, D):
     X = x.copy().reshape(S, 1)
     Y = np.empty((D, 1))
     G = np.empty((D, 1))
-    opt_lookahead(X, hp, D, 1, Y)
-    loss_grad_block(Y, lp, G, 1)
+    opt_lookahead(X, hp, DIM, 0, Y)
+    loss_grad_lane(Y, lp, G, 0)
     H = np.empty((D, D))
     loss_hess(Y[:, 0].copy(), lp, H)
     J = np.zeros((S, S))

@@ -9,9 +9,12 @@ class Loss:
     """A twice-differentiable loss L: R^dim -> R with Numba kernels.
 
     Subclasses set ``name``, ``dim``, ``params`` (float64 vector handed to the
-    kernels) and ``_binding`` (where :mod:`optdyn._codegen` finds the
-    kernels), and may list approximate minima in ``_minima_guess``; the
-    :attr:`minima` property polishes them with Newton's method.
+    kernels), the kernels ``_value_kernel``, ``_grad_lane_kernel`` (or
+    ``_grad_block_kernel``) and ``_hess_kernel`` following the conventions of
+    :mod:`optdyn.losses._kernels`, and ``_binding`` (where
+    :mod:`optdyn._codegen` finds them by name).  They may list approximate
+    minima in ``_minima_guess``; :attr:`minima` polishes them by Newton's
+    method.
     """
 
     name = "loss"
@@ -31,7 +34,11 @@ class Loss:
         theta = check_vector("theta", theta, self.dim)
         Y = theta.reshape(self.dim, 1).copy()
         G = np.empty_like(Y)
-        self._grad_block_kernel(Y, self.params, G, 1)
+        lane = getattr(self, "_grad_lane_kernel", None)
+        if lane is not None:
+            lane(Y, self.params, G, 0)
+        else:
+            self._grad_block_kernel(Y, self.params, G, 1)
         return G[:, 0]
 
     def hessian(self, theta):

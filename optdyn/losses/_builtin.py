@@ -14,7 +14,7 @@ def _bind(prefix):
     return {
         "module": _MODULE,
         "value": f"{prefix}_value",
-        "grad_block": f"{prefix}_grad_block",
+        "grad_lane": f"{prefix}_grad_lane",
         "hess": f"{prefix}_hess",
     }
 
@@ -37,7 +37,7 @@ class Quadratic(Loss):
     name = "quadratic"
     _binding = _bind("quadratic")
     _value_kernel = staticmethod(K.quadratic_value)
-    _grad_block_kernel = staticmethod(K.quadratic_grad_block)
+    _grad_lane_kernel = staticmethod(K.quadratic_grad_lane)
     _hess_kernel = staticmethod(K.quadratic_hess)
 
     def __init__(self, k):
@@ -74,7 +74,7 @@ class Eq15(Loss):
     params = np.zeros(0)
     _binding = _bind("eq15")
     _value_kernel = staticmethod(K.eq15_value)
-    _grad_block_kernel = staticmethod(K.eq15_grad_block)
+    _grad_lane_kernel = staticmethod(K.eq15_grad_lane)
     _hess_kernel = staticmethod(K.eq15_hess)
     _minima_guess = (np.array([1.690, 1.963]),)
 
@@ -89,7 +89,7 @@ class Rosenbrock(Loss):
     dim = 2
     _binding = _bind("rosenbrock")
     _value_kernel = staticmethod(K.rosenbrock_value)
-    _grad_block_kernel = staticmethod(K.rosenbrock_grad_block)
+    _grad_lane_kernel = staticmethod(K.rosenbrock_grad_lane)
     _hess_kernel = staticmethod(K.rosenbrock_hess)
 
     def __init__(self, a=1.0, b=100.0):
@@ -117,7 +117,7 @@ class Himmelblau(Loss):
     params = np.zeros(0)
     _binding = _bind("himmelblau")
     _value_kernel = staticmethod(K.himmelblau_value)
-    _grad_block_kernel = staticmethod(K.himmelblau_grad_block)
+    _grad_lane_kernel = staticmethod(K.himmelblau_grad_lane)
     _hess_kernel = staticmethod(K.himmelblau_hess)
     _minima_guess = (
         np.array([3.0, 2.0]),

@@ -24,14 +24,13 @@ def _make_adapters(user_value, user_grad, user_hess):
         return user_value(theta)
 
     @njit
-    def loss_grad_block(Y, p, G, n):
+    def loss_grad_lane(Y, p, G, b):
         x = np.empty(Y.shape[0])
-        for b in range(n):
-            for d in range(Y.shape[0]):
-                x[d] = Y[d, b]
-            g = user_grad(x)
-            for d in range(Y.shape[0]):
-                G[d, b] = g[d]
+        for d in range(Y.shape[0]):
+            x[d] = Y[d, b]
+        g = user_grad(x)
+        for d in range(Y.shape[0]):
+            G[d, b] = g[d]
 
     if user_hess is not None:
 
@@ -63,7 +62,7 @@ def _make_adapters(user_value, user_grad, user_hess):
                     H[i, j] = s
                     H[j, i] = s
 
-    return loss_value, loss_grad_block, loss_hess
+    return loss_value, loss_grad_lane, loss_hess
 
 
 class CustomLoss(Loss):
@@ -114,13 +113,13 @@ class CustomLoss(Loss):
         self.params = np.zeros(0)
         self.name = name
         self._user = (value, grad, hess)
-        self._value_kernel, self._grad_block_kernel, self._hess_kernel = (
+        self._value_kernel, self._grad_lane_kernel, self._hess_kernel = (
             _make_adapters(value, grad, hess)
         )
         self._binding = {
             "inject": {
                 "loss_value": self._value_kernel,
-                "loss_grad_block": self._grad_block_kernel,
+                "loss_grad_lane": self._grad_lane_kernel,
                 "loss_hess": self._hess_kernel,
             }
         }

@@ -5,10 +5,10 @@ so that the iteration kernels can be generated for any loss:
 
 ``name_value(theta, p) -> float``
     L at one point; ``theta`` has shape (D,).
-``name_grad_block(Y, p, G, n)``
-    The gradient at the first ``n`` columns of ``Y`` (shape (D, B)), written
-    into ``G`` (same shape).  Points are columns, so the inner loop runs over
-    points and LLVM can vectorise it.
+``name_grad_lane(Y, p, G, b)``
+    The gradient at column ``b`` of ``Y`` (shape (D, B)), written into
+    column ``b`` of ``G``.  The iteration kernels call it for every column
+    of a block in one loop, inlined, so LLVM can vectorise across points.
 ``name_hess(theta, p, H)``
     The Hessian at one point, written into ``H`` of shape (D, D).
 
@@ -19,6 +19,9 @@ vectorisation.
 """
 
 from numba import njit
+
+#: Lane functions are inlined into the kernels' loop over points.
+lane = njit(cache=True, inline="always")
 
 # ----------------------------------------------------------------- quadratic
 # L = 1/2 sum_i k_i theta_i^2, p = k
@@ -32,12 +35,10 @@ def quadratic_value(theta, p):
     return s
 
 
-@njit(cache=True)
-def quadratic_grad_block(Y, p, G, n):
+@lane
+def quadratic_grad_lane(Y, p, G, b):
     for d in range(Y.shape[0]):
-        k = p[d]
-        for b in range(n):
-            G[d, b] = k * Y[d, b]
+        G[d, b] = p[d] * Y[d, b]
 
 
 @njit(cache=True)
@@ -64,17 +65,16 @@ def eq15_value(theta, p):
     return a * a + c * c + 1e-3 * (x2 * x2 * x2 + y2 * y2 * y2)
 
 
-@njit(cache=True)
-def eq15_grad_block(Y, p, G, n):
-    for b in range(n):
-        x = Y[0, b]
-        y = Y[1, b]
-        a = x * x + 2.0 * y - 7.0
-        c = 2.0 * x + y - 5.0
-        x2 = x * x
-        y2 = y * y
-        G[0, b] = 4.0 * x * a + 4.0 * c + 6e-3 * (x2 * x2 * x)
-        G[1, b] = 4.0 * a + 2.0 * c + 6e-3 * (y2 * y2 * y)
+@lane
+def eq15_grad_lane(Y, p, G, b):
+    x = Y[0, b]
+    y = Y[1, b]
+    a = x * x + 2.0 * y - 7.0
+    c = 2.0 * x + y - 5.0
+    x2 = x * x
+    y2 = y * y
+    G[0, b] = 4.0 * x * a + 4.0 * c + 6e-3 * (x2 * x2 * x)
+    G[1, b] = 4.0 * a + 2.0 * c + 6e-3 * (y2 * y2 * y)
 
 
 @njit(cache=True)
@@ -101,16 +101,15 @@ def rosenbrock_value(theta, p):
     return u * u + p[1] * v * v
 
 
-@njit(cache=True)
-def rosenbrock_grad_block(Y, p, G, n):
+@lane
+def rosenbrock_grad_lane(Y, p, G, b):
     a = p[0]
     bb = p[1]
-    for b in range(n):
-        x = Y[0, b]
-        y = Y[1, b]
-        v = y - x * x
-        G[0, b] = -2.0 * (a - x) - 4.0 * bb * x * v
-        G[1, b] = 2.0 * bb * v
+    x = Y[0, b]
+    y = Y[1, b]
+    v = y - x * x
+    G[0, b] = -2.0 * (a - x) - 4.0 * bb * x * v
+    G[1, b] = 2.0 * bb * v
 
 
 @njit(cache=True)
@@ -137,15 +136,14 @@ def himmelblau_value(theta, p):
     return u * u + v * v
 
 
-@njit(cache=True)
-def himmelblau_grad_block(Y, p, G, n):
-    for b in range(n):
-        x = Y[0, b]
-        y = Y[1, b]
-        u = x * x + y - 11.0
-        v = x + y * y - 7.0
-        G[0, b] = 4.0 * x * u + 2.0 * v
-        G[1, b] = 2.0 * u + 4.0 * y * v
+@lane
+def himmelblau_grad_lane(Y, p, G, b):
+    x = Y[0, b]
+    y = Y[1, b]
+    u = x * x + y - 11.0
+    v = x + y * y - 7.0
+    G[0, b] = 4.0 * x * u + 2.0 * v
+    G[1, b] = 2.0 * u + 4.0 * y * v
 
 
 @njit(cache=True)

@@ -44,6 +44,7 @@ class Optimizer:
             "lookahead": f"{self._rule}_lookahead",
             "update": f"{self._rule}_update",
             "jacobian": f"{self._rule}_jacobian",
+            "style": "lane",
         }
 
     @property

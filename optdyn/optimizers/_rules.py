@@ -3,11 +3,11 @@
 Every optimizer evaluates one gradient per step, at a look-ahead point y
 that depends on the state.  A rule is therefore three functions:
 
-``name_lookahead(X, hp, D, n, Y)``
-    Write y for the first ``n`` columns of the state block X (shape (S, B))
-    into Y (shape (D, B)).
-``name_update(X, G, hp, D, n)``
-    Given G = grad L(y), advance the state block in place.
+``name_lookahead(X, hp, D, b, Y)``
+    Write y for column ``b`` of the state block X (shape (S, B)) into
+    column ``b`` of Y (shape (D, B)).
+``name_update(X, G, hp, D, b)``
+    Given G[:, b] = grad L(y), advance column ``b`` of the block in place.
 ``name_jacobian(x, g, H, hp, D, J)``
     The Jacobian dF/dx (shape (S, S)) at one state x, given the gradient
     ``g`` and Hessian ``H`` of L at y.  ``J`` arrives zeroed.
@@ -15,29 +15,35 @@ that depends on the state.  A rule is therefore three functions:
 ``hp`` is the float64 vector of hyperparameters in the order of the
 optimizer class's ``param_names``.  The state is (theta, m[, r]) with each
 block of length D.
+
+The per-column ("lane") functions are inlined into the kernels' loop over a
+block's columns, with D a compile-time constant there, so that LLVM
+vectorises one step across 32 points.  (Rules written per block, looping
+over ``n`` columns themselves, are accepted too; see
+:mod:`optdyn._codegen`.  They run correctly but are not vectorised.)
 """
 
 import math
 
 from numba import njit
 
+lane = njit(cache=True, inline="always")
+
 # ---------------------------------------------------------- gradient descent
 # theta <- theta - eta grad L(theta);  hp = (eta,)
 
 
-@njit(cache=True)
-def gd_lookahead(X, hp, D, n, Y):
+@lane
+def gd_lookahead(X, hp, D, b, Y):
     for d in range(D):
-        for b in range(n):
-            Y[d, b] = X[d, b]
+        Y[d, b] = X[d, b]
 
 
-@njit(cache=True)
-def gd_update(X, G, hp, D, n):
+@lane
+def gd_update(X, G, hp, D, b):
     eta = hp[0]
     for d in range(D):
-        for b in range(n):
-            X[d, b] = X[d, b] - eta * G[d, b]
+        X[d, b] = X[d, b] - eta * G[d, b]
 
 
 @njit(cache=True)
@@ -53,13 +59,12 @@ def gd_jacobian(x, g, H, hp, D, J):
 # m <- g m - eta grad L(y);  theta <- theta + m, with y = theta + c m.
 
 
-@njit(cache=True)
-def _momentum_update(X, G, eta, g, D, n):
+@lane
+def _momentum_update(X, G, eta, g, D, b):
     for d in range(D):
-        for b in range(n):
-            m = g * X[D + d, b] - eta * G[d, b]
-            X[D + d, b] = m
-            X[d, b] = X[d, b] + m
+        m = g * X[D + d, b] - eta * G[d, b]
+        X[D + d, b] = m
+        X[d, b] = X[d, b] + m
 
 
 @njit(cache=True)
@@ -80,16 +85,15 @@ def _momentum_jacobian(H, eta, g, c, D, J):
 # y = theta;  hp = (eta, g)
 
 
-@njit(cache=True)
-def heavy_ball_lookahead(X, hp, D, n, Y):
+@lane
+def heavy_ball_lookahead(X, hp, D, b, Y):
     for d in range(D):
-        for b in range(n):
-            Y[d, b] = X[d, b]
+        Y[d, b] = X[d, b]
 
 
-@njit(cache=True)
-def heavy_ball_update(X, G, hp, D, n):
-    _momentum_update(X, G, hp[0], hp[1], D, n)
+@lane
+def heavy_ball_update(X, G, hp, D, b):
+    _momentum_update(X, G, hp[0], hp[1], D, b)
 
 
 @njit(cache=True)
@@ -101,17 +105,16 @@ def heavy_ball_jacobian(x, g, H, hp, D, J):
 # y = theta + g m;  hp = (eta, g)
 
 
-@njit(cache=True)
-def nesterov_lookahead(X, hp, D, n, Y):
+@lane
+def nesterov_lookahead(X, hp, D, b, Y):
     g = hp[1]
     for d in range(D):
-        for b in range(n):
-            Y[d, b] = X[d, b] + g * X[D + d, b]
+        Y[d, b] = X[d, b] + g * X[D + d, b]
 
 
-@njit(cache=True)
-def nesterov_update(X, G, hp, D, n):
-    _momentum_update(X, G, hp[0], hp[1], D, n)
+@lane
+def nesterov_update(X, G, hp, D, b):
+    _momentum_update(X, G, hp[0], hp[1], D, b)
 
 
 @njit(cache=True)
@@ -123,17 +126,16 @@ def nesterov_jacobian(x, g, H, hp, D, J):
 # y = theta + sigma m;  hp = (eta, g, sigma)
 
 
-@njit(cache=True)
-def super_nesterov_lookahead(X, hp, D, n, Y):
+@lane
+def super_nesterov_lookahead(X, hp, D, b, Y):
     sigma = hp[2]
     for d in range(D):
-        for b in range(n):
-            Y[d, b] = X[d, b] + sigma * X[D + d, b]
+        Y[d, b] = X[d, b] + sigma * X[D + d, b]
 
 
-@njit(cache=True)
-def super_nesterov_update(X, G, hp, D, n):
-    _momentum_update(X, G, hp[0], hp[1], D, n)
+@lane
+def super_nesterov_update(X, G, hp, D, b):
+    _momentum_update(X, G, hp[0], hp[1], D, b)
 
 
 @njit(cache=True)
@@ -149,22 +151,21 @@ def super_nesterov_jacobian(x, g, H, hp, D, J):
 # hp = (eta, g, sigma, beta2, eps); state (theta, m, r)
 
 
-@njit(cache=True)
-def rmsprop_sa_lookahead(X, hp, D, n, Y):
-    super_nesterov_lookahead(X, hp, D, n, Y)
+@lane
+def rmsprop_sa_lookahead(X, hp, D, b, Y):
+    super_nesterov_lookahead(X, hp, D, b, Y)
 
 
-@njit(cache=True)
-def rmsprop_sa_update(X, G, hp, D, n):
+@lane
+def rmsprop_sa_update(X, G, hp, D, b):
     eta, g, beta2, eps = hp[0], hp[1], hp[3], hp[4]
     for d in range(D):
-        for b in range(n):
-            gr = G[d, b]
-            r = beta2 * X[2 * D + d, b] + (1.0 - beta2) * gr * gr
-            m = g * X[D + d, b] - eta * gr / math.sqrt(r + eps)
-            X[2 * D + d, b] = r
-            X[D + d, b] = m
-            X[d, b] = X[d, b] + m
+        gr = G[d, b]
+        r = beta2 * X[2 * D + d, b] + (1.0 - beta2) * gr * gr
+        m = g * X[D + d, b] - eta * gr / math.sqrt(r + eps)
+        X[2 * D + d, b] = r
+        X[D + d, b] = m
+        X[d, b] = X[d, b] + m
 
 
 @njit(cache=True)
