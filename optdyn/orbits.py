@@ -190,6 +190,11 @@ def newton_cycle(F, X0, *, tol=1e-11, max_iter=50):
             if not np.isfinite(res):
                 return X, float(res), it, False
             if res <= tol * _scale(X):
+                # one more full step polishes to rounding level (quadratic
+                # convergence); kept only if it does not make things worse
+                X_pol, res_pol = _polish(F, X, R)
+                if res_pol <= res:
+                    X, res = X_pol, res_pol
                 return X, float(res), it, True
             if it == max_iter:
                 break
@@ -213,6 +218,17 @@ def newton_cycle(F, X0, *, tol=1e-11, max_iter=50):
                 return X, float(res), it + 1, False
             X, R, res = X_new, R_new, res_new
     return X, float(res), max_iter, False
+
+
+def _polish(F, X, R):
+    A, _ = shooting_matrix(F, X)
+    try:
+        dX = scipy.linalg.solve(A, -R.ravel(), check_finite=False)
+    except (scipy.linalg.LinAlgError, ValueError):
+        return X, np.inf
+    X_new = X + dX.reshape(X.shape)
+    res_new = np.max(np.abs(shooting_residual(F, X_new)))
+    return X_new, (res_new if np.isfinite(res_new) else np.inf)
 
 
 def make_orbit(F, X, residual, iterations, converged, imag_tol=IMAG_TOL):
