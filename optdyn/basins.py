@@ -196,7 +196,8 @@ class Attractor:
 
 
 def _fmt_point(p):
-    return "(" + ", ".join(f"{v:.3f}" for v in p) + ")"
+    # round(.) + 0.0 turns -0.0 into 0.0, so -1e-17 prints as 0.000.
+    return "(" + ", ".join(f"{round(float(v), 3) + 0.0:.3f}" for v in p) + ")"
 
 
 def refine_cycle(F, x0, period, tol=1e-13, max_iter=40):

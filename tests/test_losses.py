@@ -110,3 +110,27 @@ def test_bad_loss_input():
         CustomLoss(_value, lambda t: t, dim=2)
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         CustomLoss(_value, _grad, dim=0)
+
+
+def test_custom_loss_drives_an_optimizer_map_like_the_builtin():
+    @njit
+    def value(t):
+        return 0.5 * (t[0] ** 2 + 4.0 * t[1] ** 2)
+
+    @njit
+    def grad(t):
+        return np.array([t[0], 4.0 * t[1]])
+
+    import optdyn
+    from optdyn.optimizers import SuperNesterov
+
+    opt = SuperNesterov(eta=0.1, g=0.9, sigma=3.0)
+    custom = optdyn.OptimizerMap(CustomLoss(value, grad, dim=2, minima=[[0.1, 0]]),
+                                 opt)
+    builtin = optdyn.OptimizerMap(Quadratic([1.0, 4.0]), opt)
+    x0 = builtin.initial_state([1.5, -0.7])
+    np.testing.assert_array_equal(optdyn.trajectory(custom, x0, 50),
+                                  optdyn.trajectory(builtin, x0, 50))
+    np.testing.assert_allclose(custom.jacobian(x0), builtin.jacobian(x0), atol=1e-8)
+    res = optdyn.basins(custom, optdyn.Grid((-1, 1, 6), (-1, 1, 6)), 3000)
+    assert np.all(res.labels == 0) and res.attractors[0].is_minimum
