@@ -51,7 +51,7 @@ import scipy.optimize
 from ._map import Map
 from ._optimizer_map import OptimizerMap
 from ._validation import check_finite, check_int, check_positive
-from .orbits import _initial_points, newton_cycle, shooting_matrix
+from .orbits import _default_period, _initial_points, newton_cycle, shooting_matrix
 from .spectra import IMAG_TOL, clean_eigenvalues, monodromy
 
 #: Kinds of bifurcation points reported along a branch.
@@ -424,7 +424,7 @@ def continuation(
     x0,
     param,
     *,
-    period=1,
+    period=None,
     param_range=(-math.inf, math.inf),
     direction=1,
     ds=0.01,
@@ -458,7 +458,8 @@ def continuation(
         One of ``F.param_names`` (``'sigma'``, ``'eta'``, ``'g'``, ``'r'``,
         ...).  Changing it never recompiles kernels.
     period : int, optional
-        Period of the orbit (>= 1); taken from ``x0`` if it is an Orbit.
+        Period of the orbit (>= 1); default: from ``x0`` if it is an Orbit or
+        a 2-D array, else 1.
     param_range : (float, float), optional
         The branch stops when the parameter leaves [low, high]; its last
         point is then placed exactly on the bound.
@@ -510,7 +511,7 @@ def continuation(
         )
     if hasattr(x0, "points") and hasattr(x0, "period"):
         period, x0 = x0.period, x0.points
-    period = check_int("period", period, 1)
+    period = check_int("period", _default_period(x0, period), 1)
     lo, hi = _check_range(param_range)
     mu0 = F.params[param]
     if not lo <= mu0 <= hi:

@@ -1,7 +1,8 @@
 """The orbit diagram: asymptotic states of a map against one parameter.
 
 For each value mu_i of the parameter the map F_{mu_i} is iterated from a
-start x_0 for ``n_transient`` steps, and the next ``n_keep`` states are kept.
+start x_0 for ``n_transient`` steps, and the next ``n_keep`` states
+x_{T+1}, ..., x_{T+K} are kept (T = n_transient, K = n_keep).
 Plotted against mu, they draw the classical bifurcation diagram: one point
 per value where the orbit converges, p points on a p-cycle, a band where it
 is chaotic.
@@ -94,7 +95,7 @@ def _sweep(F, param, values, x0, n_transient, n_keep, bound, carry):
     for i, mu in enumerate(values):
         Fm = F.with_params(**{param: float(mu)})
         with np.errstate(all="ignore"):
-            X = trajectory(Fm, x, n_transient + n_keep - 1)
+            X = trajectory(Fm, x, n_transient + n_keep)
             tail = X[-n_keep:]
             bad = not np.all(np.isfinite(X)) or np.max(np.abs(X)) > bound
         if bad:
@@ -104,7 +105,7 @@ def _sweep(F, param, values, x0, n_transient, n_keep, bound, carry):
             continue
         samples[i] = tail
         if carry:
-            x = Fm.step(tail[-1])
+            x = tail[-1]
     return samples, diverged
 
 
@@ -140,11 +141,11 @@ def orbit_diagram(
     start : {'fixed', 'carry'}
         ``'fixed'``: every value starts from x0, independently, so the
         values are spread over ``n_jobs`` joblib workers.  ``'carry'``: each
-        value starts where the previous value's orbit ended (one step past
-        the last kept state), which follows an attractor as the parameter
-        moves and reveals hysteresis (sweep ``values`` in both orders to see
-        it); this chain is sequential, so ``n_jobs`` is not used.  After a
-        divergence the chain restarts from x0.
+        value starts from the previous value's last kept state, which
+        follows an attractor as the parameter moves and reveals hysteresis
+        (sweep ``values`` in both orders to see it); this chain is
+        sequential, so ``n_jobs`` is not used.  After a divergence the chain
+        restarts from x0.
     n_jobs : int
         joblib workers for ``start='fixed'`` (1: in this process).  The
         result does not depend on it.

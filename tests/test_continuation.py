@@ -1,0 +1,258 @@
+"""Continuation, bifurcation location, branch switching, orbit diagrams."""
+
+import json
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import optdyn
+from optdyn import FunctionMap
+from optdyn.losses import Eq15, Quadratic
+from optdyn.maps import logistic
+from optdyn.optimizers import GD, HeavyBall, Nesterov, SuperNesterov
+
+G = 0.9
+# period doublings of the logistic map (Feigenbaum's cascade)
+R_FLIPS = [3.0, 1 + math.sqrt(6), 3.5440903595519228, 3.5644072660954325]
+
+
+def eq15_map(sigma=0.0):
+    return optdyn.OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=G, sigma=sigma))
+
+
+@pytest.fixture(scope="module")
+def logistic_cascade():
+    return optdyn.continuation(logistic(r=2.5), [0.6], "r",
+                               param_range=(2.5, 3.57), ds_max=0.01,
+                               switch_depth=3)
+
+
+@pytest.fixture(scope="module")
+def eq15_branch():
+    F = eq15_map(0.0)
+    return optdyn.continuation(F, F.initial_state(Eq15().minima[0]), "sigma",
+                               param_range=(0.0, 8.0), ds_max=0.05,
+                               switch_depth=1)
+
+
+# -------------------------------------------------------------- logistic
+
+
+def test_logistic_period_doublings(logistic_cascade):
+    found = []
+    for br in logistic_cascade.walk():
+        found += [(br.period, b) for b in br.bifurcations]
+    assert [p for p, _ in found] == [1, 2, 4, 8]
+    for (p, b), r in zip(found, R_FLIPS):
+        assert b.kind == "flip" and b.stability == "lost"
+        assert abs(b.value - r) <= 1e-6 * r
+        np.testing.assert_allclose(b.multipliers[0], -1.0, atol=1e-8)
+    # switched at the first three: supercritical, each child born stable
+    for p, b in found[:3]:
+        assert b.criticality == "supercritical"
+        assert b.child.period == 2 * p and b.child.stable[1:-1].all()
+    # the 2-cycle on its branch matches the closed form
+    two = found[0][1].child
+    i = len(two.values) // 2
+    r = two.values[i]
+    s = math.sqrt((r - 3) * (r + 1))
+    np.testing.assert_allclose(np.sort(two.states[i, :, 0]),
+                               [(r + 1 - s) / (2 * r), (r + 1 + s) / (2 * r)],
+                               atol=1e-10)
+
+
+def test_logistic_transcritical_is_a_branch_point():
+    br = optdyn.continuation(logistic(r=0.5), [0.0], "r", param_range=(0.5, 1.5))
+    (b,) = br.bifurcations
+    assert b.kind == "branch point" and abs(b.value - 1.0) < 1e-9
+    assert b.stability == "lost"
+    assert br.status == "reached r=1.5" and br.values[-1] == 1.5
+
+
+def test_fold_of_a_saddle_node():
+    # x -> x + mu - x^2: fixed points +-sqrt(mu) meet at a fold at mu = 0
+    F = FunctionMap(lambda x, p: np.array([x[0] + p[0] - x[0] ** 2]),
+                    lambda x, p: np.array([[1.0 - 2.0 * x[0]]]),
+                    1, {"mu": 0.5}, "saddle-node")
+    br = optdyn.continuation(F, [math.sqrt(0.5)], "mu", direction=-1,
+                             param_range=(-1.0, 1.0), max_points=200)
+    (b,) = br.bifurcations
+    assert b.kind == "fold"
+    assert abs(b.value) < 1e-9 and abs(b.state[0, 0]) < 1e-4
+    # after the turn the branch comes back along -sqrt(mu), unstable
+    assert br.values[-1] == 1.0 and br.states[-1, 0, 0] == pytest.approx(-1.0)
+
+
+# -------------------------------------------------- quadratic closed forms
+
+
+@pytest.mark.parametrize("k_eta", [0.05, 0.3, 1.0, 2.5])
+def test_super_nesterov_flip_sigma(k_eta):
+    k = 2.0
+    F = optdyn.OptimizerMap(Quadratic([k]),
+                            SuperNesterov(eta=k_eta / k, g=G, sigma=0.0))
+    sigma_c = (1 + G) / k_eta - 0.5
+    br = optdyn.continuation(F, np.zeros(2), "sigma",
+                             param_range=(-0.2, sigma_c + 1.0), ds_max=0.5)
+    flips = [b for b in br.bifurcations if b.kind == "flip"]
+    assert len(flips) == 1
+    assert abs(flips[0].value - sigma_c) <= 1e-6 * abs(sigma_c)
+    # the closed form of the boundary, and the Hessian prediction
+    at = SuperNesterov(eta=k_eta / k, g=G, sigma=flips[0].value)
+    assert abs(optdyn.flip_boundary(at) - k_eta) <= 1e-6 * k_eta
+    assert abs(optdyn.critical_sigma(F, [0.0]) - sigma_c) <= 1e-12 * abs(sigma_c)
+    # multipliers along the branch are the characteristic roots
+    for i in range(0, len(br.values), 7):
+        sigma = br.values[i]
+        roots = np.roots([1, -(1 + G - k_eta * (1 + sigma)), G - k_eta * sigma])
+        np.testing.assert_allclose(np.sort_complex(br.multipliers[i]),
+                                   np.sort_complex(roots), atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "opt, eta_h_flip",
+    [
+        (GD(eta=0.1), 2.0),
+        (HeavyBall(eta=0.1, g=G), 2 + 2 * G),
+        (Nesterov(eta=0.1, g=G), (2 + 2 * G) / (1 + 2 * G)),
+        (HeavyBall(eta=0.1, g=0.5), 3.0),
+    ],
+)
+def test_flip_eta_of_gd_heavy_ball_nesterov(opt, eta_h_flip):
+    ks = [1.5, 4.0]  # two Hessian eigenvalues: two flips, in order
+    F = optdyn.OptimizerMap(Quadratic(ks), opt)
+    assert optdyn.flip_boundary(opt) == pytest.approx(eta_h_flip, rel=1e-15)
+    br = optdyn.continuation(F, np.zeros(F.dim), "eta",
+                             param_range=(0.05, 1.1 * eta_h_flip / ks[0]),
+                             ds_max=0.05)
+    flips = [b.value for b in br.bifurcations if b.kind == "flip"]
+    expected = [eta_h_flip / ks[1], eta_h_flip / ks[0]]
+    np.testing.assert_allclose(flips, expected, rtol=1e-6)
+
+
+def test_neimark_sacker_below_the_stability_interval():
+    k_eta = 0.2
+    F = optdyn.OptimizerMap(Quadratic([1.0]),
+                            SuperNesterov(eta=k_eta, g=G, sigma=0.0))
+    br = optdyn.continuation(F, np.zeros(2), "sigma", direction=-1,
+                             param_range=(-2.0, 0.0))
+    (b,) = br.bifurcations
+    lower, upper = optdyn.sigma_stability_interval(F, [0.0])
+    assert b.kind == "neimark-sacker" and b.stability == "lost"
+    assert abs(b.value - lower) <= 1e-6 * abs(lower)
+    assert lower == pytest.approx(-(1 - G) / k_eta, rel=1e-14)
+    # the critical pair: modulus 1, angle from 2 cos(angle) = trace
+    trace = 1 + G - k_eta * (1 + lower)
+    assert b.angle == pytest.approx(math.acos(trace / 2), abs=1e-6)
+
+
+# -------------------------------------------------------------- Eq15
+
+
+def test_eq15_flip_matches_hessian_prediction(eq15_branch):
+    F = eq15_map()
+    sigma_c = optdyn.critical_sigma(F)
+    h = np.linalg.eigvalsh(Eq15().hessian(Eq15().minima[0]))
+    assert sigma_c == pytest.approx((1 + G) / (0.01 * h[-1]) - 0.5, rel=1e-14)
+    flip = eq15_branch.bifurcations[0]
+    assert flip.kind == "flip" and flip.stability == "lost"
+    assert abs(flip.value - sigma_c) <= 1e-6 * sigma_c
+    assert flip.criticality == "supercritical"
+    assert eq15_branch.stable[eq15_branch.values < sigma_c - 1e-6].all()
+    assert not eq15_branch.stable[eq15_branch.values > sigma_c + 1e-6].any()
+
+
+def test_eq15_two_cycle_is_stable_beyond_the_flip(eq15_branch):
+    child = eq15_branch.bifurcations[0].child
+    assert child.period == 2
+    beyond = child.values > optdyn.critical_sigma(eq15_map()) + 1e-3
+    assert beyond.sum() > 10 and child.stable[beyond].all()
+    # the branch passes through the orbit the paper saw at sigma = 7
+    i = np.argmin(np.abs(child.values - 7.0))
+    cyc = optdyn.refine_orbit(eq15_map(7.0), child.states[i])
+    assert cyc.converged and cyc.stable
+    np.testing.assert_allclose(np.sort(cyc.theta[:, 0]), [0.95683, 1.00048],
+                               atol=1e-5)
+
+
+def test_branch_plot_and_json(eq15_branch):
+    fig, ax = plt.subplots()
+    artists = eq15_branch.plot(ax)
+    assert len(artists) > 10
+    assert ax.get_xlabel() == "sigma" and ax.get_ylabel() == "theta1"
+    plt.close(fig)
+    text = json.dumps(eq15_branch.to_dict())
+    back = json.loads(text)
+    assert back["bifurcations"][0]["kind"] == "flip"
+    assert back["children"][0]["period"] == 2
+
+
+# ----------------------------------------------- failures and bad input
+
+
+def test_initial_newton_failure_is_reported():
+    F = eq15_map(2.0)
+    br = optdyn.continuation(F, F.initial_state([1.6, 2.0]), "sigma",
+                             param_range=(0.0, 4.0), tol=1e-300)
+    assert len(br.values) == 0
+    assert "initial Newton solve failed" in br.status
+    assert "residual" in br.status
+
+
+def test_continuation_bad_input():
+    F = eq15_map(2.0)
+    x0 = F.initial_state([1.69, 1.96])
+    with pytest.raises(ValueError, match=r"'beta'.*valid names: eta, g, sigma"):
+        optdyn.continuation(F, x0, "beta")
+    with pytest.raises(ValueError, match=r"period must be an integer >= 1; got 0"):
+        optdyn.continuation(F, x0, "sigma", period=0)
+    with pytest.raises(ValueError, match=r"sigma=2.0 must lie in param_range"):
+        optdyn.continuation(F, x0, "sigma", param_range=(3.0, 4.0))
+    with pytest.raises(ValueError, match=r"x0 must be a state vector of length 4"):
+        optdyn.continuation(F, [1.0, 2.0], "sigma")
+    with pytest.raises(ValueError, match=r"direction must be 1 or -1"):
+        optdyn.continuation(F, x0, "sigma", direction=0)
+
+
+# --------------------------------------------------------- orbit diagram
+
+
+def test_orbit_diagram_logistic():
+    values = np.array([2.8, 3.2, 3.5])
+    d = optdyn.orbit_diagram(logistic(), "r", values, [0.3], n_transient=3000,
+                             n_keep=8)
+    assert d.samples.shape == (3, 8, 1) and not d.diverged.any()
+    np.testing.assert_allclose(d.samples[0, :, 0], 1 - 1 / 2.8, atol=1e-12)
+    r = 3.2
+    s = math.sqrt((r - 3) * (r + 1))
+    np.testing.assert_allclose(np.unique(np.round(d.samples[1, :, 0], 10)),
+                               np.round([(r + 1 - s) / (2 * r),
+                                         (r + 1 + s) / (2 * r)], 10))
+    assert len(np.unique(np.round(d.samples[2, :, 0], 8))) == 4  # a 4-cycle
+    # joblib workers give the same numbers
+    d2 = optdyn.orbit_diagram(logistic(), "r", values, [0.3], n_transient=3000,
+                              n_keep=8, n_jobs=2)
+    np.testing.assert_array_equal(d.samples, d2.samples)
+
+
+def test_orbit_diagram_carry_and_divergence():
+    F = logistic()
+    d = optdyn.orbit_diagram(F, "r", [3.2, 3.3, 5.0, 3.1], [0.3], n_transient=0,
+                             n_keep=30, start="carry")
+    # carried over: each value starts from the previous value's last state
+    step = F.with_params(r=3.3).step(np.array([d.samples[0, -1, 0]]))
+    assert d.samples[1, 0, 0] == step[0]
+    # r = 5 leaves [0, 1] and diverges; the chain restarts from x0
+    assert d.diverged.tolist() == [False, False, True, False]
+    assert np.isnan(d.samples[2]).all()
+    assert d.samples[3, 0, 0] == F.with_params(r=3.1).step([0.3])[0]
+    fig, ax = plt.subplots()
+    d.plot(ax)
+    assert ax.get_xlabel() == "r"
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"start must be one of"):
+        optdyn.orbit_diagram(F, "r", [3.0], [0.3], start="warm")
+    with pytest.raises(ValueError, match=r"'a'.*valid names: r"):
+        optdyn.orbit_diagram(F, "a", [3.0], [0.3])
