@@ -1,0 +1,36 @@
+"""studies/basins_eq15.py runs end to end in --quick mode."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+STUDY = Path(__file__).resolve().parent.parent / "studies" / "basins_eq15.py"
+
+
+def test_quick_run_writes_png_npz_json(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(STUDY), "--quick", "--jobs", "1", "--out", str(out)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    assert "2-cycle" in proc.stdout and "minimum (1.690, 1.963)" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    by_sigma = {s["sigma"]: s for s in summary["sigmas"]}
+    assert by_sigma[0.9]["attractors"][0]["is_minimum"]
+    assert by_sigma[7.0]["attractors"][0]["period"] == 2
+    assert by_sigma[7.0]["paper_start_reaches"].startswith("2-cycle")
+    data = np.load(out / "basins_eq15.npz")
+    assert data["labels"].shape == (3, 60, 60)
+    assert data["theta1"][0] == -4.0 and data["theta2"][-1] == 6.0
+    assert (out / "basins_eq15.png").stat().st_size > 20_000
+
+
+def test_bad_flags_are_refused(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(STUDY), "--jobs", "0", "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2 and "--jobs must be >= 1" in proc.stderr
