@@ -26,6 +26,16 @@ from .orbits import Orbit, OrbitSearch, fixed_points, periodic_orbits, refine_or
 from .spectra import LyapunovResult, jacobian_spectrum, lyapunov_spectrum
 from .stability import critical_sigma, flip_boundary, sigma_stability_interval
 from .plotting import AttractorPalette
+from . import phase_diagram, quadratic
+from .basin_measures import (
+    basin_entropies,
+    basin_entropy,
+    boundary_basin_entropy,
+    fractal_boundary_test,
+    uncertainty_exponent,
+)
+from .fitting import fit_timescale, fitted_sigma_star
+from .scan import ScanResult, scan
 
 __version__ = "0.1.0"
 
@@ -64,4 +74,15 @@ __all__ = [
     "flip_boundary",
     "critical_sigma",
     "sigma_stability_interval",
+    "quadratic",
+    "phase_diagram",
+    "fit_timescale",
+    "fitted_sigma_star",
+    "scan",
+    "ScanResult",
+    "basin_entropy",
+    "boundary_basin_entropy",
+    "basin_entropies",
+    "uncertainty_exponent",
+    "fractal_boundary_test",
 ]

@@ -134,7 +134,7 @@ def _failed(model, message, n):
     )
 
 
-def fit_timescale(theta, model="oscillatory", window=1e-2, maxfev=2000):
+def fit_timescale(theta, model="oscillatory", window=None, maxfev=2000):
     """Fit a relaxation time T to the iterates theta_0, theta_1, ... .
 
     ``model="oscillatory"``: theta_i = e^(-i/T) (P cos(omega i)
@@ -150,9 +150,11 @@ def fit_timescale(theta, model="oscillatory", window=1e-2, maxfev=2000):
         One coordinate along an orbit, theta_0 first; at least 4 finite
         points before the window ends.
     model : {'oscillatory', 'exponential'}
-    window : float, default 1e-2
+    window : float, optional
         Fit the points until the envelope of |theta| falls below
         ``window * |theta_0|`` (0 < window < 1): the initial relaxation.
+        Default 1e-2 for the oscillatory model (a linear-scale fit sees
+        little below that), 1e-6 for the exponential one (a log-scale fit).
     maxfev : int, default 2000
         Evaluation budget of scipy's ``curve_fit``.
 
@@ -173,6 +175,8 @@ def fit_timescale(theta, model="oscillatory", window=1e-2, maxfev=2000):
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if window is None:
+        window = 1e-2 if model == "oscillatory" else 1e-6
     window = check_in_range("window", window, 0.0, 1.0, lo_open=True, hi_open=True)
     y = np.asarray(theta, dtype=np.float64)
     if y.ndim != 1:
@@ -188,6 +192,12 @@ def fit_timescale(theta, model="oscillatory", window=1e-2, maxfev=2000):
             return _failed(model, "orbit not finite (diverged) within 4 steps", 0)
     if y[0] == 0.0:
         return _failed(model, "theta_0 = 0: nothing to relax", y.shape[0])
+    if model == "exponential":
+        # stop at the first drop below the window: adaptive methods may
+        # relax and later grow again (RMSProp once r has decayed)
+        below = np.flatnonzero(np.abs(y) < window * abs(y[0]))
+        if below.size:
+            y = y[: int(below[0]) + 1]
     end = max(_window_end(y, window), 4)
     if end == y.shape[0] and abs(y[-1]) >= abs(y[0]):
         return _failed(
@@ -234,23 +244,31 @@ def _fit_oscillatory(t, y, maxfev):
 
 
 def _fit_exponential(t, y, maxfev):
-    a = np.abs(y)
-    keep = a > 0
-    slope, intercept = np.polyfit(t[keep], np.log(a[keep]), 1)
-    T0 = min(max(-1.0 / slope, 1e-3), 1e6) if slope < 0 else 1e3
+    # upper envelope of |theta| (max over the future): averages out the
+    # oscillations; fitted on a log scale from its last peak onwards
+    env = np.maximum.accumulate(np.abs(y)[::-1])[::-1]
+    start = int(np.flatnonzero(env == env[0])[-1])
+    t, env = t[start:], env[start:]
+    if t.shape[0] < 3 or env[-1] <= 0:
+        return _failed("exponential", "envelope too short to fit", t.shape[0])
+    slope, intercept = np.polyfit(t, np.log(env), 1)
     p, _ = curve_fit(
-        _exp_model,
-        t,
-        a,
-        p0=[np.exp(intercept), T0],
-        bounds=([0.0, 1e-6], [np.inf, np.inf]),
-        maxfev=maxfev,
+        _log_exp_model, t, np.log(env), p0=[intercept, slope], maxfev=maxfev
     )
-    A, T = float(p[0]), float(p[1])
-    rms = float(np.sqrt(np.mean((_exp_model(t, *p) - a) ** 2)) / abs(y[0]))
+    if p[1] >= 0:
+        return _failed("exponential", f"|theta| does not decay (rate {p[1]:.3g})",
+                       t.shape[0])
+    A, T = float(np.exp(p[0])), float(-1.0 / p[1])
+    fitted = _exp_model(t, A, T)
+    rms = float(np.sqrt(np.mean((fitted - env) ** 2)) / abs(y[0]))
     return TimescaleFit(
-        T, 0.0, np.nan, A, "exponential", True, "ok", t.shape[0], rms, p
+        T, 0.0, np.nan, A, "exponential", True, "ok", t.shape[0], rms,
+        np.array([A, T]),
     )
+
+
+def _log_exp_model(t, log_A, rate):
+    return log_A + rate * t
 
 
 # ------------------------------------------------------------ fitted sigma*
@@ -285,7 +303,7 @@ class SigmaStarFit:
 
 
 def fitted_sigma_star(
-    theta_of_sigma, sigmas, model="oscillatory", window=1e-2, refine=True
+    theta_of_sigma, sigmas, model="oscillatory", window=None, refine=True
 ):
     """The sigma whose trajectory has the smallest fitted time scale.
 
