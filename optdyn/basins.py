@@ -10,13 +10,22 @@ down near a saddle, or that never settled, is labelled ``UNRESOLVED``,
 never given a wrong attractor.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from . import iterate
 from ._optimizer_map import OptimizerMap
 from ._validation import check_finite, check_int, check_positive
+
+log = logging.getLogger(__name__)
+
+#: Most settled places examined as attractor candidates in one census; the
+#: rest stay unresolved (bounds the cost when settling places form a
+#: continuum instead of a few attractors).
+MAX_CANDIDATES = 256
 
 #: Label of points that diverged.
 DIVERGED = -1
@@ -438,17 +447,23 @@ def _identify(F, ens, labels, match_tol):
     nc = F.n_check
     settled = np.flatnonzero(ens.status == iterate.SETTLED)
     pending = np.ones(settled.size, dtype=bool)
-    final = ens.final[settled, :nc]
+    final = np.ascontiguousarray(ens.final[settled, :nc])
     attractors = []
 
     def near(states):
-        hit = np.zeros(settled.size, dtype=bool)
-        for x in states[:, :nc]:
-            tol = match_tol * (1.0 + np.max(np.abs(x)))
-            hit |= np.max(np.abs(final - x), axis=1) <= tol
-        return hit
+        return _near_any(final, np.ascontiguousarray(states[:, :nc]), match_tol)
 
+    n_candidates = 0
     while pending.any():
+        if n_candidates == MAX_CANDIDATES:
+            log.info(
+                "census: %d settled points left unresolved after %d attractor "
+                "candidates (many distinct settling places: a continuum of "
+                "fixed points, or settling tolerances too loose)",
+                int(pending.sum()), MAX_CANDIDATES,
+            )
+            break
+        n_candidates += 1
         k = int(np.argmax(pending))
         i = settled[k]
         att = _confirm(F, ens.final[i], int(ens.period[i]))
@@ -469,12 +484,30 @@ def _identify(F, ens, labels, match_tol):
         if pending[k]:
             # Not confirmed (a saddle, a slow pass, a failed polish): leave
             # this point, and those settled at the same place, unresolved.
-            x = ens.final[i, :nc]
-            tol = match_tol * (1.0 + np.max(np.abs(x)))
-            same = np.max(np.abs(final - x), axis=1) <= tol
-            pending &= ~same
+            pending &= ~near(ens.final[i : i + 1])
             pending[k] = False
     return attractors
+
+
+@njit(cache=True)
+def _near_any(final, states, match_tol):
+    """For each row of ``final``: is it within tolerance of a row of ``states``?
+
+    Tolerance: match_tol * (1 + max |state|), in the max norm.
+    """
+    hit = np.zeros(final.shape[0], dtype=np.bool_)
+    for j in range(states.shape[0]):
+        tol = 0.0
+        for s in range(states.shape[1]):
+            tol = max(tol, abs(states[j, s]))
+        tol = match_tol * (1.0 + tol)
+        for i in range(final.shape[0]):
+            d = 0.0
+            for s in range(states.shape[1]):
+                d = max(d, abs(final[i, s] - states[j, s]))
+            if d <= tol:
+                hit[i] = True
+    return hit
 
 
 def _same_cycle(states, x, match_tol):
