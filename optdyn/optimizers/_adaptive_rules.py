@@ -54,11 +54,13 @@ def _inv_sqrt_scale(G, r_new, eps, eps_outside):
     G ds/dr' and G^2 ds/dr' (bounded by |G| / sqrt(1 - beta2) times a
     finite factor), tend to 0 as r' -> 0+.  At r' = 0 the map is
     differentiable and these entries are exactly 0: that value is
-    returned.  (r < 0 is outside the state space: the one-sided limit
-    r -> 0+ is the derivative there.)
+    returned.  r < 0 is outside the state space (every orbit keeps r >= 0);
+    there the map uses sqrt(max(r', 0)), so that a Newton step that lands a
+    rounding error below 0 sees a continuous map rather than NaN, and the
+    derivative is that of the clamped map (0), the one-sided limit at 0.
     """
     if eps_outside:
-        sq = math.sqrt(r_new)
+        sq = math.sqrt(max(r_new, 0.0))
         s = 1.0 / (sq + eps)
         if r_new > 0.0:
             h = -G / (2.0 * sq * (sq + eps) * (sq + eps))
@@ -179,7 +181,7 @@ def rmsprop_conv_update(X, G, hp, D, n):
             gr = G[d, b]
             r = beta2 * X[2 * D + d, b] + (1.0 - beta2) * gr * gr
             if eps_outside:
-                e = gr / (math.sqrt(r) + eps)
+                e = gr / (math.sqrt(max(r, 0.0)) + eps)
             else:
                 e = gr / math.sqrt(r + eps)
             u = X[D + d, b]
