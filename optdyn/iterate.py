@@ -146,6 +146,11 @@ def ensemble(
     max_steps = check_int("max_steps", max_steps, 1)
     check_every = check_int("check_every", check_every, 1)
     max_period = check_int("max_period", max_period, 1)
+    if check_every <= max_period:
+        raise ValueError(
+            f"check_every must exceed max_period={max_period}, so that every "
+            f"period up to it can be tested; got check_every={check_every}"
+        )
     atol = check_positive("atol", atol)
     rtol = check_positive("rtol", rtol)
     bound = check_positive("bound", bound)

@@ -166,5 +166,7 @@ def test_ensemble_bad_input():
         optdyn.ensemble(F, np.zeros((0, 4)), 10)
     with pytest.raises(ValueError, match="max_steps must be an integer >= 1"):
         optdyn.ensemble(F, np.zeros((1, 4)), 0)
+    with pytest.raises(ValueError, match="check_every must exceed max_period=8"):
+        optdyn.ensemble(F, np.zeros((1, 4)), 5, check_every=8)
     with pytest.raises(ValueError, match="n_threads must be an integer >= 1"):
         optdyn.ensemble(F, np.zeros((1, 4)), 5, n_threads=0)
