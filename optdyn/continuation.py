@@ -247,25 +247,36 @@ class Branch:
         for k, br in enumerate(branches):
             if len(br.values) == 0:
                 continue
-            col = colors.get(br.period, f"C{int(round(math.log2(br.period))) % 10}")
+            col = colors.get(br.period, f"C{round(math.log2(br.period)) % 10}")
+            # a segment is stable when its regular end points are (the
+            # bifurcation points themselves sit on the unit circle)
             bif_idx = {b.index for b in br.bifurcations}
+            if br.origin is not None:
+                bif_idx.add(0)
             ok = [br.stable[i] or i in bif_idx for i in range(len(br.values))]
+            seg = [
+                ok[i] and ok[i + 1] and not (i in bif_idx and i + 1 in bif_idx)
+                for i in range(len(br.values) - 1)
+            ]
+            # runs of equal stability, each drawn as one line
+            runs, start = [], 0
+            for i in range(1, len(seg) + 1):
+                if i == len(seg) or seg[i] != seg[start]:
+                    runs.append((start, i, seg[start]))
+                    start = i
             for j in range(br.period):
                 y = br.states[:, j, component]
-                for i in range(len(br.values) - 1):
-                    seg_stable = ok[i] and ok[i + 1] and not (
-                        i in bif_idx and i + 1 in bif_idx
-                    )
+                for a, b_end, stable in runs:
                     lab = None
                     if label and br.period not in labelled:
                         lab = f"period {br.period}"
                         labelled.add(br.period)
                     (line,) = ax.plot(
-                        br.values[i : i + 2],
-                        y[i : i + 2],
-                        "-" if seg_stable else "--",
+                        br.values[a : b_end + 1],
+                        y[a : b_end + 1],
+                        "-" if stable else "--",
                         color=col,
-                        lw=1.6 if seg_stable else 1.0,
+                        lw=1.6 if stable else 1.0,
                         label=lab,
                     )
                     artists.append(line)

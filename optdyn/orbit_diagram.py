@@ -48,7 +48,7 @@ class OrbitDiagram:
     state_names: tuple
 
     def plot(self, ax=None, component=0, *, s=0.3, color="k", alpha=0.5,
-             label=None):
+             label=None, **scatter_kw):
         """Scatter the samples of one component against the parameter.
 
         Parameters
@@ -59,6 +59,8 @@ class OrbitDiagram:
         s, color, alpha : matplotlib scatter options.
         label : str, optional
             Legend entry; default "orbit diagram (<start> start)".
+        **scatter_kw
+            Passed on to ``ax.scatter`` (e.g. ``zorder``, ``marker``).
 
         Returns
         -------
@@ -79,8 +81,9 @@ class OrbitDiagram:
         y = self.samples[:, :, component].ravel()
         if label is None:
             label = f"orbit diagram ({self.start} start)"
-        art = ax.scatter(x, y, s=s, c=color, alpha=alpha, lw=0, label=label,
-                         rasterized=True)
+        kw = {"lw": 0, "rasterized": True}
+        kw.update(scatter_kw)
+        art = ax.scatter(x, y, s=s, c=color, alpha=alpha, label=label, **kw)
         ax.set_xlabel(self.param)
         ax.set_ylabel(self.state_names[component])
         return art

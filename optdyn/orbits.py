@@ -454,7 +454,7 @@ def periodic_orbits(
     max_iter = check_int("max_iter", max_iter, 1)
     dedup_tol = check_positive("dedup_tol", dedup_tol)
     if n_grid is None:
-        n_grid = max(2, int(round(400 ** (1.0 / box.shape[0]))))
+        n_grid = max(2, round(400 ** (1.0 / box.shape[0])))
     n_grid = check_int("n_grid", n_grid, 1)
 
     # starts: grid, iterated grid, user seeds

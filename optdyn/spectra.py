@@ -6,7 +6,6 @@ trajectory measures the average exponential growth of perturbations along it
 and tells converging, periodic, quasi-periodic and chaotic orbits apart.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,6 +181,7 @@ def lyapunov_spectrum(
 
     Examples
     --------
+    >>> import math
     >>> from optdyn.maps import logistic
     >>> res = lyapunov_spectrum(logistic(r=4.0), [0.3], 20000, n_transient=100)
     >>> bool(abs(res.max_exponent - math.log(2.0)) < 0.02), res.kind

@@ -139,7 +139,7 @@ def test_neimark_sacker_below_the_stability_interval():
     br = optdyn.continuation(F, np.zeros(2), "sigma", direction=-1,
                              param_range=(-2.0, 0.0))
     (b,) = br.bifurcations
-    lower, upper = optdyn.sigma_stability_interval(F, [0.0])
+    lower, _ = optdyn.sigma_stability_interval(F, [0.0])
     assert b.kind == "neimark-sacker" and b.stability == "lost"
     assert abs(b.value - lower) <= 1e-6 * abs(lower)
     assert lower == pytest.approx(-(1 - G) / k_eta, rel=1e-14)
@@ -180,7 +180,13 @@ def test_eq15_two_cycle_is_stable_beyond_the_flip(eq15_branch):
 def test_branch_plot_and_json(eq15_branch):
     fig, ax = plt.subplots()
     artists = eq15_branch.plot(ax)
-    assert len(artists) > 10
+    lines = [a for a in artists if isinstance(a, plt.Line2D) and len(a.get_xdata()) > 1]
+    # the minimum: solid (stable) up to the flip, dashed beyond; the 2-cycle:
+    # one solid line per point of the cycle
+    styles = [(line.get_color(), line.get_linestyle()) for line in lines]
+    assert styles[:2] == [("C0", "-"), ("C0", "--")]
+    assert [s for _, s in styles[2:]] == ["-", "-"]
+    assert lines[0].get_xdata()[-1] == eq15_branch.bifurcations[0].value
     assert ax.get_xlabel() == "sigma" and ax.get_ylabel() == "theta1"
     plt.close(fig)
     text = json.dumps(eq15_branch.to_dict())
