@@ -50,7 +50,12 @@ import scipy.optimize
 
 from ._map import Map
 from ._optimizer_map import OptimizerMap
-from ._validation import check_finite, check_int, check_positive
+from ._validation import (
+    check_finite,
+    check_int,
+    check_positive,
+    require_autonomous,
+)
 from .orbits import _default_period, _initial_points, newton_cycle, shooting_matrix
 from .spectra import IMAG_TOL, clean_eigenvalues, monodromy
 
@@ -515,6 +520,7 @@ def continuation(
     """
     if not isinstance(F, Map):
         raise ValueError(f"F must be an optdyn Map; got {F!r}")
+    require_autonomous(F, "continuation")
     if not isinstance(param, str) or param not in F.param_names:
         raise ValueError(
             f"param must name a parameter of the map; got {param!r}; "

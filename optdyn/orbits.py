@@ -21,7 +21,7 @@ import scipy.linalg
 
 from ._map import Map
 from ._optimizer_map import OptimizerMap
-from ._validation import check_int, check_positive
+from ._validation import check_int, check_positive, require_autonomous
 from .iterate import trajectory
 from .spectra import IMAG_TOL, clean_eigenvalues, monodromy
 
@@ -317,9 +317,10 @@ def _initial_points(F, x0, period):
 # ------------------------------------------------------------------ search
 
 
-def _check_map(F):
+def _check_map(F, analysis="orbit search"):
     if not isinstance(F, Map):
         raise ValueError(f"F must be an optdyn Map; got {F!r}")
+    require_autonomous(F, analysis)
 
 
 def _check_box(F, box):

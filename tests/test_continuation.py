@@ -132,6 +132,19 @@ def test_flip_eta_of_gd_heavy_ball_nesterov(opt, eta_h_flip):
     np.testing.assert_allclose(flips, expected, rtol=1e-6)
 
 
+def test_flip_in_g_and_the_domain_edge():
+    # heavy ball flips at eta h = 2 + 2 g: with eta h = 3, at g = 0.5
+    F = optdyn.OptimizerMap(Quadratic([3.0]), HeavyBall(eta=1.0, g=0.9))
+    br = optdyn.continuation(F, np.zeros(2), "g", direction=-1, ds_max=0.05)
+    (b,) = br.bifurcations
+    assert b.kind == "flip" and abs(b.value - 0.5) <= 1e-6 * 0.5
+    assert b.stability == "lost"  # stable at g = 0.9 (3 < 2 + 2g), not below 0.5
+    # g must stay in [0, 1): the branch ends at the edge, with a reason
+    assert "parameter left the map's domain" in br.status
+    assert "g must lie in" in br.status
+    assert br.values.min() >= 0.0
+
+
 def test_neimark_sacker_below_the_stability_interval():
     k_eta = 0.2
     F = optdyn.OptimizerMap(Quadratic([1.0]),

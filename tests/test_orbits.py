@@ -156,6 +156,16 @@ def test_search_reports_failures():
     assert found.n_starts == found.n_converged + found.n_failed
 
 
+def test_non_autonomous_map_is_refused():
+    from optdyn.optimizers import AdamSA
+
+    F = optdyn.OptimizerMap(Eq15(), AdamSA(0.01, bias_correction=True))
+    with pytest.raises(ValueError, match="orbit search needs an autonomous map"):
+        optdyn.fixed_points(F, [(-1, 1), (-1, 1)])
+    with pytest.raises(ValueError, match="continuation needs an autonomous map"):
+        optdyn.continuation(F, np.zeros(F.dim), "eta")
+
+
 def test_bad_input_messages():
     F = eq15_map(2.0)
     with pytest.raises(ValueError, match=r"box .*shape \(2, 2\).*got .*\(3, 2\)"):
