@@ -374,12 +374,13 @@ def scan(
             for i, out in zip(todo, outputs):
                 results[i] = out
         else:
-            par = joblib.Parallel(
-                n_jobs=workers, backend=backend, return_as="generator"
-            )
-            outputs = _with_progress(par(calls), len(todo), show)
-            for i, out in zip(todo, outputs):
-                results[i] = out
+            # parallel_config (not Parallel's argument) registers 'dask'
+            config = {} if backend is None else {"backend": backend}
+            with joblib.parallel_config(n_jobs=workers, **config):
+                par = joblib.Parallel(return_as="generator")
+                outputs = _with_progress(par(calls), len(todo), show)
+                for i, out in zip(todo, outputs):
+                    results[i] = out
 
     arr = np.empty(len(pts), dtype=object)
     arr[:] = results
