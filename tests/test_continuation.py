@@ -85,6 +85,34 @@ def test_fold_of_a_saddle_node():
     assert br.values[-1] == 1.0 and br.states[-1, 0, 0] == pytest.approx(-1.0)
 
 
+@pytest.mark.parametrize("c, criticality", [(1.0, "supercritical"),
+                                             (-1.0, "subcritical")])
+def test_flip_criticality_of_the_cubic_normal_form(c, criticality):
+    # x -> -(1 + mu) x + c x^3: the fixed point 0 has multiplier -(1 + mu)
+    # and flips at mu = 0; the 2-cycle solves f(x) = -x, x = +-sqrt(mu / c),
+    # with multiplier (1 - 2 mu)^2.  c > 0: it lives on the unstable side
+    # (mu > 0) and is stable; c < 0: on the stable side, unstable.
+    F = FunctionMap(lambda x, p: np.array([-(1 + p[0]) * x[0] + p[1] * x[0] ** 3]),
+                    lambda x, p: np.array([[-(1 + p[0]) + 3 * p[1] * x[0] ** 2]]),
+                    1, {"mu": -0.3, "c": c}, "cubic flip")
+    br = optdyn.continuation(F, [0.0], "mu", param_range=(-0.3, 0.3),
+                             switch_depth=1)
+    (b,) = br.bifurcations
+    assert b.kind == "flip" and abs(b.value) < 1e-9
+    assert b.criticality == criticality
+    child = b.child
+    assert child.period == 2 and len(child.values) > 5
+    mu = child.values[1:]
+    assert np.all(np.sign(mu) == np.sign(c))
+    # near the flip the 2-cycle system is nearly singular, so a residual of
+    # 1e-11 allows errors of ~1e-11 / mu in x: absolute tolerances
+    np.testing.assert_allclose(np.abs(child.states[1:, 0, 0]), np.sqrt(mu / c),
+                               atol=1e-7)
+    np.testing.assert_allclose(child.multipliers[1:, 0].real, (1 - 2 * mu) ** 2,
+                               atol=1e-6)
+    assert child.stable[1:].all() == (c > 0)
+
+
 # -------------------------------------------------- quadratic closed forms
 
 
