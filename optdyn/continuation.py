@@ -94,6 +94,10 @@ class BifurcationPoint:
     angle : float or None
         For a Neimark-Sacker point, the argument of the critical pair in
         (0, pi).
+    located : bool
+        True when the point was located to the Newton tolerance; False when
+        the root search failed and ``value`` is only the linear
+        interpolation of the test function between two branch points.
     child : Branch or None
         The period-doubled branch switched onto at a flip.
     """
@@ -108,6 +112,7 @@ class BifurcationPoint:
     stability: str
     criticality: str = None
     angle: float = None
+    located: bool = True
     child: "Branch" = field(default=None, repr=False)
 
     def to_dict(self):
@@ -123,6 +128,7 @@ class BifurcationPoint:
             "stability": self.stability,
             "criticality": self.criticality,
             "angle": self.angle,
+            "located": self.located,
         }
 
 
@@ -657,13 +663,14 @@ def _run(system, start_points, t, st, depth, is_child, origin):
         found = []
         for which in range(3):
             if psi[which] * psi_new[which] <= 0 and psi[which] != 0:
-                b = _locate(system, Y, t, ds, which, st, t_new)
+                b = _locate(system, Y, t, ds, which, st, t_new,
+                            psi[which], psi_new[which])
                 if b is not None:
                     found.append(b)
         found.sort(key=lambda item: item[0])
 
         stop_here = False
-        for s, Yb, lamb, kind, angle in found:
+        for s, Yb, lamb, kind, angle, located in found:
             mu_b = Yb[-1]
             if not st.lo <= mu_b <= st.hi:
                 continue
@@ -684,6 +691,7 @@ def _run(system, start_points, t, st, depth, is_child, origin):
                 index=len(pts),
                 stability=change,
                 angle=angle,
+                located=located,
             )
             pts.append(Yb)
             mults.append(lamb)
@@ -732,8 +740,13 @@ def _run(system, start_points, t, st, depth, is_child, origin):
     )
 
 
-def _locate(system, Y, t, ds, which, st, t_new):
-    """Find where test function ``which`` vanishes between Y and Y + ds t."""
+def _locate(system, Y, t, ds, which, st, t_new, psi0, psi1):
+    """Find where test function ``which`` vanishes between Y and Y + ds t.
+
+    Returns (s, Y_b, multipliers, kind, angle, located); ``located`` is False
+    when the root search failed and Y_b is the point at the linear
+    interpolation of the test function (a rougher estimate, still reported).
+    """
 
     def on_branch(s):
         Ys, ok, _ = system.correct(Y + s * t, t, Y, s, st.tol, 2 * st.max_newton)
@@ -744,12 +757,18 @@ def _locate(system, Y, t, ds, which, st, t_new):
     def f(s):
         return _tests(system.multipliers(on_branch(s)))[which]
 
+    located = True
     try:
         s = scipy.optimize.brentq(f, 0.0, ds, xtol=1e-14 * max(1.0, ds),
                                   rtol=1e-15, maxiter=200)
         Yb = on_branch(s)
     except (_LocateError, ValueError, RuntimeError, scipy.linalg.LinAlgError):
-        return None
+        located = False
+        s = ds * psi0 / (psi0 - psi1) if psi0 != psi1 else ds
+        try:
+            Yb = on_branch(s)
+        except (_LocateError, ValueError, scipy.linalg.LinAlgError):
+            Yb = Y + s * t
     lam = system.multipliers(Yb)
     angle = None
     if which == 0:
@@ -762,11 +781,11 @@ def _locate(system, Y, t, ds, which, st, t_new):
         if cplx.size == 0:
             return None  # a real pair with product 1: neutral saddle
         crit = cplx[np.argmin(np.abs(np.abs(cplx) - 1.0))]
-        if abs(abs(crit) - 1.0) > 1e-6:
+        if located and abs(abs(crit) - 1.0) > 1e-6:
             return None
         kind = "neimark-sacker"
         angle = float(abs(np.angle(crit)))
-    return s, Yb, lam, kind, angle
+    return s, Yb, lam, kind, angle, located
 
 
 class _LocateError(Exception):

@@ -46,7 +46,7 @@ def test_logistic_period_doublings(logistic_cascade):
         found += [(br.period, b) for b in br.bifurcations]
     assert [p for p, _ in found] == [1, 2, 4, 8]
     for (p, b), r in zip(found, R_FLIPS):
-        assert b.kind == "flip" and b.stability == "lost"
+        assert b.kind == "flip" and b.stability == "lost" and b.located
         assert abs(b.value - r) <= 1e-6 * r
         np.testing.assert_allclose(b.multipliers[0], -1.0, atol=1e-8)
     # switched at the first three: supercritical, each child born stable
@@ -61,6 +61,21 @@ def test_logistic_period_doublings(logistic_cascade):
     np.testing.assert_allclose(np.sort(two.states[i, :, 0]),
                                [(r + 1 - s) / (2 * r), (r + 1 + s) / (2 * r)],
                                atol=1e-10)
+
+
+def test_failed_location_is_reported_not_dropped(monkeypatch):
+    import scipy.optimize
+
+    def no_root(*args, **kwargs):
+        raise RuntimeError("failed to converge")
+
+    monkeypatch.setattr(scipy.optimize, "brentq", no_root)
+    br = optdyn.continuation(logistic(r=2.5), [0.6], "r", param_range=(2.5, 3.2),
+                             ds_max=0.01)
+    (b,) = br.bifurcations
+    assert b.kind == "flip" and b.located is False
+    assert abs(b.value - 3.0) < 0.01  # linear interpolation inside one step
+    assert b.to_dict()["located"] is False
 
 
 def test_logistic_transcritical_is_a_branch_point():
