@@ -37,7 +37,10 @@ class Orbit:
     period : int
         The period p (1 for a fixed point).
     multipliers : ndarray of complex128, shape (dim,)
-        Eigenvalues of the monodromy matrix, by decreasing modulus.
+        Eigenvalues of the monodromy matrix, by decreasing modulus.  The
+        matrix is the explicit product of the p Jacobians, so for long,
+        strongly unstable cycles the smallest multipliers lose relative
+        accuracy (the largest, which decide stability, do not).
     spectral_radius : float
         Largest modulus of the multipliers.
     stable : bool

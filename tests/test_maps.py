@@ -93,3 +93,17 @@ def test_henon_fixed_points_in_closed_form():
         assert not orbit.stable  # both saddles at the classic parameters
     # the known values at (1.4, 0.3)
     np.testing.assert_allclose(xs, [-1.1313544770895, 0.6313544770895], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["maps", "orbits", "spectra", "continuation", "orbit_diagram", "stability"],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"optdyn.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
