@@ -31,7 +31,7 @@ import numpy as np
 
 from ._optimizer_map import OptimizerMap
 from ._validation import check_vector
-from .optimizers import GD, HeavyBall, Nesterov, SuperNesterov
+from .optimizers import GD, HeavyBall, Nesterov, RMSPropSA, SuperNesterov
 
 
 def flip_boundary(optimizer):
@@ -85,12 +85,21 @@ def flip_boundary(optimizer):
     return (2.0 + 2.0 * p["g"]) / (1.0 + 2.0 * sigma)
 
 
+def _effective_eta(F):
+    """eta, or for RMSPropSA eta / sqrt(eps) (its r is 0 at a fixed point)."""
+    p = F.params
+    if isinstance(F.optimizer, RMSPropSA):
+        return p["eta"] / math.sqrt(p["eps"])
+    return p["eta"]
+
+
 def _hessian_spectrum(F, theta):
     if not isinstance(F, OptimizerMap) or not isinstance(
-        F.optimizer, SuperNesterov
+        F.optimizer, (SuperNesterov, RMSPropSA)
     ):
         raise ValueError(
-            f"F must be an OptimizerMap with a SuperNesterov optimizer; got {F!r}"
+            "F must be an OptimizerMap with a SuperNesterov or RMSPropSA "
+            f"optimizer; got {F!r}"
         )
     if theta is None:
         if not F.loss.minima:
@@ -120,11 +129,18 @@ def sigma_stability_interval(F, theta=None):
     pair leaves the unit circle (Neimark-Sacker).  Empty (NaN, NaN) when
     eta h_max >= 4.
 
+    For :class:`~optdyn.optimizers.RMSPropSA` the same holds with eta
+    replaced by eta / sqrt(eps): at a fixed point the gradient vanishes, so
+    r = 0 and the step is divided by sqrt(0 + eps); the r block only adds
+    the multiplier beta2 < 1.  Because sqrt(eps) is tiny, this interval is
+    often empty (eta h_max / sqrt(eps) >= 4): the minimum is then never a
+    stable fixed point of RMSProp.
+
     Parameters
     ----------
     F : OptimizerMap
-        With a :class:`~optdyn.optimizers.SuperNesterov` optimizer; its eta
-        and g are used, its sigma is not.
+        With a :class:`~optdyn.optimizers.SuperNesterov` (or RMSPropSA)
+        optimizer; its eta and g (and eps) are used, its sigma is not.
     theta : array_like of shape (F.n_params,), optional
         The minimum; default: the loss's first known minimum.
 
@@ -134,7 +150,7 @@ def sigma_stability_interval(F, theta=None):
     """
     h = _hessian_spectrum(F, theta)
     p = F.params
-    a = p["eta"] * h[-1]
+    a = _effective_eta(F) * h[-1]
     if a >= 4.0:
         return math.nan, math.nan
     return float(-(1.0 - p["g"]) / a), float((1.0 + p["g"]) / a - 0.5)
@@ -150,7 +166,8 @@ def critical_sigma(F, theta=None):
     Parameters
     ----------
     F : OptimizerMap
-        With a :class:`~optdyn.optimizers.SuperNesterov` optimizer.
+        With a :class:`~optdyn.optimizers.SuperNesterov` optimizer (or
+        RMSPropSA, see :func:`sigma_stability_interval`).
     theta : array_like of shape (F.n_params,), optional
         The minimum; default: the loss's first known minimum.
 

@@ -188,6 +188,23 @@ def test_flip_in_g_and_the_domain_edge():
     assert br.values.min() >= 0.0
 
 
+def test_rmsprop_flip_uses_eta_over_sqrt_eps():
+    # at the fixed point r = 0, so the step is eta / sqrt(eps) times the gradient
+    from optdyn.optimizers import RMSPropSA
+
+    F = optdyn.OptimizerMap(Quadratic([1.0]), RMSPropSA(eta=1e-5, g=G, sigma=0.0))
+    sigma_c = optdyn.critical_sigma(F, [0.0])
+    assert sigma_c == pytest.approx((1 + G) / (1e-5 / math.sqrt(1e-7)) - 0.5,
+                                    rel=1e-14)
+    br = optdyn.continuation(F, np.zeros(3), "sigma", param_range=(0.0, 100.0),
+                             ds_max=1.0)
+    (b,) = br.bifurcations
+    assert b.kind == "flip" and abs(b.value - sigma_c) <= 1e-6 * sigma_c
+    # the paper's RMSProp setting on Eq15 (eta = 0.1): never stable
+    F = optdyn.OptimizerMap(Eq15(), RMSPropSA(eta=0.1, g=G, sigma=0.0))
+    assert all(math.isnan(v) for v in optdyn.sigma_stability_interval(F))
+
+
 def test_neimark_sacker_below_the_stability_interval():
     k_eta = 0.2
     F = optdyn.OptimizerMap(Quadratic([1.0]),
