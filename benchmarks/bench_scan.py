@@ -80,15 +80,23 @@ def main():
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
-    same = all(np.array_equal(labels(serial), labels(r)) for r in (par, threaded, cached))
-    print(f"sigma scan of basins on Eq. (15): {args.n_sigma} sigma x {args.n}x{args.n} "
-          f"starts, {args.max_steps}-step budget, {cores} cores")
+    same = all(
+        np.array_equal(labels(serial), labels(r)) for r in (par, threaded, cached)
+    )
+    print(
+        f"sigma scan of basins on Eq. (15): {args.n_sigma} sigma x {args.n}x{args.n} "
+        f"starts, {args.max_steps}-step budget, {cores} cores"
+    )
     print(f"  n_jobs=1, 1 thread           {t_serial:8.2f} s")
-    print(f"  n_jobs=2, 1 thread each      {t_par:8.2f} s   speed-up "
-          f"{t_serial / t_par:4.2f}x (target >= 1.7x)")
+    print(
+        f"  n_jobs=2, 1 thread each      {t_par:8.2f} s   speed-up "
+        f"{t_serial / t_par:4.2f}x (target >= 1.7x)"
+    )
     print(f"  (pool start + 2-point warm-up {t_cold_pool:6.2f} s)")
-    print(f"  n_jobs=1, {threaded_threads(cores)} Numba threads      {t_threaded:8.2f} s   "
-          f"speed-up {t_serial / t_threaded:4.2f}x")
+    print(
+        f"  n_jobs=1, {threaded_threads(cores)} Numba threads      "
+        f"{t_threaded:8.2f} s   speed-up {t_serial / t_threaded:4.2f}x"
+    )
     print(f"  fully cached rerun           {t_cached:8.2f} s   (target < 2 s)")
     print(f"  identical labels in all runs: {same}")
 

@@ -244,8 +244,7 @@ def uncertainty_exponent(basins, offsets=None, exclude=()):
     margin = int(offsets[-1])
     if 2 * margin >= n_min:
         raise ValueError(
-            f"offsets must stay below half the grid side ({n_min // 2}); got "
-            f"{margin}"
+            f"offsets must stay below half the grid side ({n_min // 2}); got {margin}"
         )
 
     f = np.array([uncertain_fraction(labels, int(k), margin, exclude) for k in offsets])

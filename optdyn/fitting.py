@@ -129,7 +129,15 @@ def _prony_guess(y):
 def _failed(model, message, n):
     logger.info("fit_timescale failed: %s", message)
     return TimescaleFit(
-        np.nan, np.nan, np.nan, np.nan, model, False, message, n, np.nan,
+        np.nan,
+        np.nan,
+        np.nan,
+        np.nan,
+        model,
+        False,
+        message,
+        n,
+        np.nan,
         np.full(4 if model == "oscillatory" else 2, np.nan),
     )
 
@@ -201,8 +209,10 @@ def fit_timescale(theta, model="oscillatory", window=None, maxfev=2000):
     end = max(_window_end(y, window), 4)
     if end == y.shape[0] and abs(y[-1]) >= abs(y[0]):
         return _failed(
-            model, f"orbit does not decay: |theta| {abs(y[0]):.3g} -> "
-            f"{abs(y[-1]):.3g} over {end} steps", end
+            model,
+            f"orbit does not decay: |theta| {abs(y[0]):.3g} -> "
+            f"{abs(y[-1]):.3g} over {end} steps",
+            end,
         )
     t = np.arange(end, dtype=np.float64)
     y = y[:end]
@@ -256,13 +266,22 @@ def _fit_exponential(t, y, maxfev):
         _log_exp_model, t, np.log(env), p0=[intercept, slope], maxfev=maxfev
     )
     if p[1] >= 0:
-        return _failed("exponential", f"|theta| does not decay (rate {p[1]:.3g})",
-                       t.shape[0])
+        return _failed(
+            "exponential", f"|theta| does not decay (rate {p[1]:.3g})", t.shape[0]
+        )
     A, T = float(np.exp(p[0])), float(-1.0 / p[1])
     fitted = _exp_model(t, A, T)
     rms = float(np.sqrt(np.mean((fitted - env) ** 2)) / abs(y[0]))
     return TimescaleFit(
-        T, 0.0, np.nan, A, "exponential", True, "ok", t.shape[0], rms,
+        T,
+        0.0,
+        np.nan,
+        A,
+        "exponential",
+        True,
+        "ok",
+        t.shape[0],
+        rms,
         np.array([A, T]),
     )
 

@@ -64,7 +64,11 @@ def _regime_legend_handles(codes):
     from matplotlib.patches import Patch
 
     return [
-        Patch(facecolor=REGIME_COLORS[c], edgecolor="none", label=quadratic.REGIME_NAMES[c])
+        Patch(
+            facecolor=REGIME_COLORS[c],
+            edgecolor="none",
+            label=quadratic.REGIME_NAMES[c],
+        )
         for c in sorted(set(int(c) for c in codes))
     ]
 
@@ -117,9 +121,13 @@ def quadratic_phase_diagram(k_eta, sigma, g=0.9):
     k_eta = np.atleast_1d(np.asarray(k_eta, dtype=np.float64))
     sigma = np.atleast_1d(np.asarray(sigma, dtype=np.float64))
     if k_eta.ndim != 1 or k_eta.size == 0:
-        raise ValueError(f"k_eta must be a non-empty 1-D array; got shape {k_eta.shape}")
+        raise ValueError(
+            f"k_eta must be a non-empty 1-D array; got shape {k_eta.shape}"
+        )
     if sigma.ndim != 1 or sigma.size == 0:
-        raise ValueError(f"sigma must be a non-empty 1-D array; got shape {sigma.shape}")
+        raise ValueError(
+            f"sigma must be a non-empty 1-D array; got shape {sigma.shape}"
+        )
     g = float(quadratic._check_g(g))
     K, S = np.meshgrid(k_eta, sigma)
     return QuadraticPhaseDiagram(
@@ -171,7 +179,12 @@ def plot_quadratic_phase_diagram(
     cmap, norm = _regime_cmap()
     art = {}
     art["regimes"] = ax.pcolormesh(
-        d.k_eta, d.sigma, d.regime, cmap=cmap, norm=norm, shading="nearest",
+        d.k_eta,
+        d.sigma,
+        d.regime,
+        cmap=cmap,
+        norm=norm,
+        shading="nearest",
         rasterized=True,
     )
     ax.set_xscale("log")
@@ -193,8 +206,14 @@ def plot_quadratic_phase_diagram(
     if fitted is not None:
         fk, fs = fitted
         art["fitted"] = ax.scatter(
-            fk, fs, s=22, marker="o", facecolor="white", edgecolor="#cb181d",
-            zorder=5, label="fitted σ*",
+            fk,
+            fs,
+            s=22,
+            marker="o",
+            facecolor="white",
+            edgecolor="#cb181d",
+            zorder=5,
+            label="fitted σ*",
         )
     ax.set_xlim(d.k_eta.min(), d.k_eta.max())
     ax.set_ylim(d.sigma.min(), d.sigma.max())
@@ -204,7 +223,9 @@ def plot_quadratic_phase_diagram(
     if legend:
         handles = _regime_legend_handles(np.unique(d.regime))
         lines, _ = ax.get_legend_handles_labels()
-        art["legend"] = ax.legend(handles=handles + lines, fontsize=7, loc="upper right")
+        art["legend"] = ax.legend(
+            handles=handles + lines, fontsize=7, loc="upper right"
+        )
     return art
 
 
@@ -267,9 +288,13 @@ def linear_phase_diagram(loss, eta, sigma, g=0.9, minimum=None):
     eta = np.atleast_1d(np.asarray(eta, dtype=np.float64))
     sigma = np.atleast_1d(np.asarray(sigma, dtype=np.float64))
     if eta.ndim != 1 or eta.size == 0 or not np.all(eta > 0):
-        raise ValueError(f"eta must be a non-empty 1-D array of values > 0; got {eta!r}")
+        raise ValueError(
+            f"eta must be a non-empty 1-D array of values > 0; got {eta!r}"
+        )
     if sigma.ndim != 1 or sigma.size == 0:
-        raise ValueError(f"sigma must be a non-empty 1-D array; got shape {sigma.shape}")
+        raise ValueError(
+            f"sigma must be a non-empty 1-D array; got shape {sigma.shape}"
+        )
     g = float(quadratic._check_g(g))
     if minimum is None:
         if not loss.minima:
@@ -312,8 +337,11 @@ def attractor_fractions(scan_result):
                 return np.count_nonzero(lab == DIVERGED) / lab.size
             if pred == "unresolved":
                 return np.count_nonzero(lab == UNRESOLVED) / lab.size
-            want = [a.label for a in b.attractors if a.is_minimum == (pred == "minimum")]
+            want = [
+                a.label for a in b.attractors if a.is_minimum == (pred == "minimum")
+            ]
             return np.count_nonzero(np.isin(lab, want)) / lab.size
+
         return f
 
     return {
@@ -350,16 +378,28 @@ def plot_loss_phase_diagram(linear, ax=None, fractions=None, legend=True):
     if fractions is not None:
         f_eta, f_sigma, fr = fractions
         art["fraction"] = ax.pcolormesh(
-            f_eta, f_sigma, np.asarray(fr["minimum"]).T, cmap="viridis",
-            vmin=0, vmax=1, shading="nearest", rasterized=True,
+            f_eta,
+            f_sigma,
+            np.asarray(fr["minimum"]).T,
+            cmap="viridis",
+            vmin=0,
+            vmax=1,
+            shading="nearest",
+            rasterized=True,
         )
         art["colorbar"] = ax.figure.colorbar(
             art["fraction"], ax=ax, label="fraction of starts reaching the minimum"
         )
     else:
         art["rho"] = ax.pcolormesh(
-            linear.eta, linear.sigma, np.minimum(linear.rho, 1.0), cmap="magma",
-            vmin=0, vmax=1, shading="nearest", rasterized=True,
+            linear.eta,
+            linear.sigma,
+            np.minimum(linear.rho, 1.0),
+            cmap="magma",
+            vmin=0,
+            vmax=1,
+            shading="nearest",
+            rasterized=True,
         )
         art["colorbar"] = ax.figure.colorbar(art["rho"], ax=ax, label="ρ (linearised)")
 
@@ -372,7 +412,11 @@ def plot_loss_phase_diagram(linear, ax=None, fractions=None, legend=True):
             e, hi, color=c, lw=1.5, label=f"stability limit, h = {h:.3g}"
         )
         (art[f"critical_{i}"],) = ax.plot(
-            e, quadratic.optimal_sigma(h * e, linear.g), color=c, lw=1.2, ls="--",
+            e,
+            quadratic.optimal_sigma(h * e, linear.g),
+            color=c,
+            lw=1.2,
+            ls="--",
             label=f"critical damping σ*, h = {h:.3g}",
         )
     ax.set_xscale("log")
@@ -425,8 +469,9 @@ def rmsprop_trajectory(eta, sigma, g=0.9, k=1.0, n_steps=2000, theta0=1.0, **kw)
     return trajectory(F, F.initial_state([theta0]), n_steps)[:, 0]
 
 
-def rmsprop_sigma_star(etas, sigmas, g=0.9, k=1.0, n_steps=2000, window=1e-6,
-                       refine=False):
+def rmsprop_sigma_star(
+    etas, sigmas, g=0.9, k=1.0, n_steps=2000, window=1e-6, refine=False
+):
     """The paper's Figure 7b: fitted sigma* of RMSProp against eta, k = 1.
 
     For each eta and sigma the orbit from theta = 1 (m = r = 0) is fitted
@@ -461,6 +506,7 @@ def rmsprop_sigma_star(etas, sigmas, g=0.9, k=1.0, n_steps=2000, window=1e-6,
 
     rows = []
     for eta in etas:
+
         def theta_of_sigma(s, eta=eta):
             return rmsprop_trajectory(eta, s, g, k, n_steps)
 
@@ -485,15 +531,23 @@ def plot_rmsprop_sigma_star(result, ax=None, legend=True):
     art = {}
     ok = ~result.at_edge
     (art["sigma_star"],) = ax.plot(
-        result.eta[ok], result.sigma_star[ok], "o-", color="#cb181d",
+        result.eta[ok],
+        result.sigma_star[ok],
+        "o-",
+        color="#cb181d",
         label=f"fitted σ*, RMSProp (k = {result.k:g}, g = {result.g:g})",
     )
     if np.any(~ok):
         (art["edge"],) = ax.plot(
-            result.eta[~ok], result.sigma_star[~ok], "x", color="#cb181d",
+            result.eta[~ok],
+            result.sigma_star[~ok],
+            "x",
+            color="#cb181d",
             label="minimum at the edge of the σ grid",
         )
-    art["g_line"] = ax.axhline(result.g, color="0.4", lw=1, ls=":", label="σ = g (Nesterov)")
+    art["g_line"] = ax.axhline(
+        result.g, color="0.4", lw=1, ls=":", label="σ = g (Nesterov)"
+    )
     ax.set_xscale("log")
     ax.set_xlabel("η")
     ax.set_ylabel("σ*")

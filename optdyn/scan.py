@@ -50,8 +50,9 @@ ANALYSES = ("basins", "census", "timescale", "periodic_orbits", "fixed_points")
 # ---------------------------------------------------------- built-in analyses
 
 
-def timescale_analysis(F, theta0, n_steps, coordinate=0, model="oscillatory",
-                       window=1e-2):
+def timescale_analysis(
+    F, theta0, n_steps, coordinate=0, model="oscillatory", window=1e-2
+):
     """Fit a relaxation time to one coordinate of the orbit from ``theta0``.
 
     Parameters
@@ -88,8 +89,7 @@ def _resolve_analysis(analysis):
 
         return getattr(optdyn, analysis)
     raise ValueError(
-        f"analysis must be a callable or one of {', '.join(ANALYSES)}; "
-        f"got {analysis!r}"
+        f"analysis must be a callable or one of {', '.join(ANALYSES)}; got {analysis!r}"
     )
 
 
@@ -145,7 +145,10 @@ def _map_key(F):
     if hasattr(F, "_step"):
         # FunctionMap: its name, size, parameters and the step's code
         return (
-            "function_map", getattr(F, "name", ""), F.dim, tuple(F.params.items()),
+            "function_map",
+            getattr(F, "name", ""),
+            F.dim,
+            tuple(F.params.items()),
             _code_id(getattr(F._step, "py_func", F._step)),
             _code_id(getattr(F._jacobian, "py_func", F._jacobian)),
         )
@@ -349,8 +352,10 @@ def scan(
     if cache_dir is not None:
         memory = joblib.Memory(os.fspath(cache_dir), verbose=0)
         task = memory.cache(_evaluate, ignore=["F", "analysis", "kwargs", "n_threads"])
-        cached = [task.check_call_in_cache(m, analysis, kwargs, n_threads, k)
-                  for m, k in zip(maps, keys)]
+        cached = [
+            task.check_call_in_cache(m, analysis, kwargs, n_threads, k)
+            for m, k in zip(maps, keys)
+        ]
     else:
         task = _evaluate
         cached = [False] * len(pts)
@@ -368,8 +373,9 @@ def scan(
             for i in todo
         )
         if workers == 1 and backend is None:
-            outputs = (task(maps[i], analysis, kwargs, n_threads, keys[i])
-                       for i in todo)
+            outputs = (
+                task(maps[i], analysis, kwargs, n_threads, keys[i]) for i in todo
+            )
             outputs = _with_progress(outputs, len(todo), show)
             for i, out in zip(todo, outputs):
                 results[i] = out

@@ -49,15 +49,15 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import optdyn  # noqa: E402
-from optdyn import phase_diagram as pd  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn.basin_measures import fractal_boundary_test  # noqa: E402
-from optdyn.losses import Eq15  # noqa: E402
-from optdyn.optimizers import SuperNesterov  # noqa: E402
+import optdyn
+from optdyn import phase_diagram as pd
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn.basin_measures import fractal_boundary_test
+from optdyn.losses import Eq15
+from optdyn.optimizers import SuperNesterov
 
 STUDY = "phase_diagram_eq15"
 
@@ -69,16 +69,30 @@ def parse_args(argv=None):
     p.add_argument("--n-eta", type=int, default=12)
     p.add_argument("--sigma-range", type=float, nargs=2, default=(0.0, 10.0))
     p.add_argument("--n-sigma", type=int, default=41)
-    p.add_argument("--starts", type=int, default=48,
-                   help="grid of starts per side for the (eta, sigma) scan")
-    p.add_argument("--measure-starts", type=int, default=400,
-                   help="grid of starts per side for the basin measures")
-    p.add_argument("--measure-sigmas", type=int, default=17,
-                   help="sigma values of the basin-measure scan at eta = 0.01")
+    p.add_argument(
+        "--starts",
+        type=int,
+        default=48,
+        help="grid of starts per side for the (eta, sigma) scan",
+    )
+    p.add_argument(
+        "--measure-starts",
+        type=int,
+        default=400,
+        help="grid of starts per side for the basin measures",
+    )
+    p.add_argument(
+        "--measure-sigmas",
+        type=int,
+        default=17,
+        help="sigma values of the basin-measure scan at eta = 0.01",
+    )
     p.add_argument("--max-steps", type=int, default=5000)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--cache-dir", default=None, help="joblib cache of scan points")
-    p.add_argument("--out", default=os.path.join("results", STUDY), help="output folder")
+    p.add_argument(
+        "--out", default=os.path.join("results", STUDY), help="output folder"
+    )
     p.add_argument("--quick", action="store_true", help="coarse, a few seconds")
     args = p.parse_args(argv)
     if args.jobs < 1:
@@ -102,19 +116,35 @@ def main(argv=None):
 
     # (eta, sigma) scan of basins
     grid = optdyn.Grid((*box[0], args.starts), (*box[1], args.starts))
-    res = optdyn.scan("basins", F, {"eta": etas, "sigma": sigmas}, grid=grid,
-                      max_steps=args.max_steps, n_jobs=args.jobs,
-                      cache_dir=args.cache_dir)
+    res = optdyn.scan(
+        "basins",
+        F,
+        {"eta": etas, "sigma": sigmas},
+        grid=grid,
+        max_steps=args.max_steps,
+        n_jobs=args.jobs,
+        cache_dir=args.cache_dir,
+    )
     fr = pd.attractor_fractions(res)
-    linear = pd.linear_phase_diagram(loss, np.geomspace(etas[0], etas[-1], 200),
-                                     np.linspace(sigmas[0], sigmas[-1], 200), args.g)
+    linear = pd.linear_phase_diagram(
+        loss,
+        np.geomspace(etas[0], etas[-1], 200),
+        np.linspace(sigmas[0], sigmas[-1], 200),
+        args.g,
+    )
 
     # basin measures along sigma at eta = 0.01
     m_sigmas = np.linspace(0.0, 8.0, args.measure_sigmas)
     m_grid = optdyn.Grid((*box[0], args.measure_starts), (*box[1], args.measure_starts))
-    mres = optdyn.scan("basins", F.with_params(eta=0.01), {"sigma": m_sigmas},
-                       grid=m_grid, max_steps=args.max_steps, n_jobs=args.jobs,
-                       cache_dir=args.cache_dir)
+    mres = optdyn.scan(
+        "basins",
+        F.with_params(eta=0.01),
+        {"sigma": m_sigmas},
+        grid=m_grid,
+        max_steps=args.max_steps,
+        n_jobs=args.jobs,
+        cache_dir=args.cache_dir,
+    )
     tests = [fractal_boundary_test(b) for b in mres.results]
 
     # ---- figure
@@ -125,21 +155,36 @@ def main(argv=None):
     other = np.asarray(fr["other"]).T
     div = np.asarray(fr["diverged"]).T
     rgb = np.stack([div, other, np.asarray(fr["minimum"]).T], axis=-1)
-    ax.imshow(rgb, origin="lower", aspect="auto", interpolation="nearest",
-              extent=(0, len(etas), sigmas[0], sigmas[-1]))
+    ax.imshow(
+        rgb,
+        origin="lower",
+        aspect="auto",
+        interpolation="nearest",
+        extent=(0, len(etas), sigmas[0], sigmas[-1]),
+    )
     ticks = np.arange(len(etas)) + 0.5
     step = max(1, len(etas) // 6)
     ax.set_xticks(ticks[::step], [f"{e:.3g}" for e in etas[::step]])
     ax.set_xlabel("η")
     ax.set_ylabel("σ")
-    ax.set_title("(b) red: diverged, green: other attractor, blue: minimum,\n"
-                 "black: unresolved", fontsize=9)
+    ax.set_title(
+        "(b) red: diverged, green: other attractor, blue: minimum,\nblack: unresolved",
+        fontsize=9,
+    )
     ax = axs[2]
     ax.plot(m_sigmas, [t.entropy.S_b for t in tests], "o-", label="basin entropy S_b")
-    ax.plot(m_sigmas, [t.entropy.S_bb for t in tests], "s-",
-            label="boundary basin entropy S_bb")
-    ax.plot(m_sigmas, [t.exponent.alpha for t in tests], "^-",
-            label="uncertainty exponent α")
+    ax.plot(
+        m_sigmas,
+        [t.entropy.S_bb for t in tests],
+        "s-",
+        label="boundary basin entropy S_bb",
+    )
+    ax.plot(
+        m_sigmas,
+        [t.exponent.alpha for t in tests],
+        "^-",
+        label="uncertainty exponent α",
+    )
     ax.axhline(np.log(2), color="0.5", ls=":", label="ln 2")
     ax.set_xlabel("σ")
     ax.set_ylabel("measure")
@@ -150,44 +195,62 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     save_figure(fig, os.path.join(args.out, f"{STUDY}.png"), dpi=110)
     plt.close(fig)
-    write_npz(os.path.join(args.out, f"{STUDY}.npz"), eta=etas, sigma=sigmas,
-              **{f"fraction_{k}": v for k, v in fr.items()},
-              measure_sigma=m_sigmas,
-              S_b=[t.entropy.S_b for t in tests], S_bb=[t.entropy.S_bb for t in tests],
-              alpha=[t.exponent.alpha for t in tests])
+    write_npz(
+        os.path.join(args.out, f"{STUDY}.npz"),
+        eta=etas,
+        sigma=sigmas,
+        **{f"fraction_{k}": v for k, v in fr.items()},
+        measure_sigma=m_sigmas,
+        S_b=[t.entropy.S_b for t in tests],
+        S_bb=[t.entropy.S_bb for t in tests],
+        alpha=[t.exponent.alpha for t in tests],
+    )
     h_max = float(linear.curvatures[-1])
     summary = {
         "g": args.g,
         "curvatures": linear.curvatures.tolist(),
         "flip_sigma_at_eta_0.01": (1 + args.g) / (h_max * 0.01) - 0.5,
-        "eta": etas.tolist(), "sigma": sigmas.tolist(),
+        "eta": etas.tolist(),
+        "sigma": sigmas.tolist(),
         "fractions": {k: np.asarray(v).tolist() for k, v in fr.items()},
         "basin_measures_eta_0.01": [
-            {"sigma": float(s), "S_b": t.entropy.S_b, "S_bb": t.entropy.S_bb,
-             "alpha": t.exponent.alpha, "fractal": t.fractal,
-             "fractions": b.fractions}
+            {
+                "sigma": float(s),
+                "S_b": t.entropy.S_b,
+                "S_bb": t.entropy.S_bb,
+                "alpha": t.exponent.alpha,
+                "fractal": t.fractal,
+                "fractions": b.fractions,
+            }
             for s, t, b in zip(m_sigmas, tests, mres.results)
         ],
         "elapsed_s": time.perf_counter() - t0,
     }
     write_json(os.path.join(args.out, "summary.json"), summary)
 
-    print(f"Eq. (15), g = {args.g:g}; Hessian curvatures at the minimum: "
-          + ", ".join(f"{h:.4g}" for h in linear.curvatures))
-    print(f"flip of the minimum at eta = 0.01: sigma = "
-          f"{summary['flip_sigma_at_eta_0.01']:.3f}")
+    print(
+        f"Eq. (15), g = {args.g:g}; Hessian curvatures at the minimum: "
+        + ", ".join(f"{h:.4g}" for h in linear.curvatures)
+    )
+    print(
+        f"flip of the minimum at eta = 0.01: sigma = "
+        f"{summary['flip_sigma_at_eta_0.01']:.3f}"
+    )
     print(f"{'eta':>8} {'sigma where min. fraction < 1/2':>33}")
     for i, e in enumerate(etas):
         lost = sigmas[np.asarray(fr["minimum"])[i] < 0.5]
         lim = (1 + args.g) / (h_max * e) - 0.5
-        print(f"{e:8.4g} {lost[0] if lost.size else np.nan:>20.3f}   "
-              f"(linear flip {lim:.3f})")
-    print(f"{'sigma':>6} {'S_b':>7} {'S_bb':>7} {'alpha':>7} {'fractal':>8}  "
-          "fractions")
+        print(
+            f"{e:8.4g} {lost[0] if lost.size else np.nan:>20.3f}   "
+            f"(linear flip {lim:.3f})"
+        )
+    print(f"{'sigma':>6} {'S_b':>7} {'S_bb':>7} {'alpha':>7} {'fractal':>8}  fractions")
     for row in summary["basin_measures_eta_0.01"]:
         fracs = ", ".join(f"{k} {v:.3f}" for k, v in row["fractions"].items() if v > 0)
-        print(f"{row['sigma']:6.2f} {row['S_b']:7.4f} {row['S_bb']:7.4f} "
-              f"{row['alpha']:7.3f} {str(row['fractal']):>8}  {fracs}")
+        print(
+            f"{row['sigma']:6.2f} {row['S_b']:7.4f} {row['S_bb']:7.4f} "
+            f"{row['alpha']:7.3f} {row['fractal']!s:>8}  {fracs}"
+        )
     print(f"wrote {args.out} ({summary['elapsed_s']:.1f} s)")
     return 0
 

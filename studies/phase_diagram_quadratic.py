@@ -30,25 +30,40 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from optdyn import phase_diagram as pd  # noqa: E402
-from optdyn import quadratic  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn.fitting import quadratic_fitted_sigma_star  # noqa: E402
+from optdyn import phase_diagram as pd
+from optdyn import quadratic
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn.fitting import quadratic_fitted_sigma_star
 
 STUDY = "phase_diagram_quadratic"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--g", type=float, nargs="+", default=[0.9, 0.5],
-                   help="momentum coefficients, one panel each")
-    p.add_argument("--resolution", type=int, nargs=2, default=(600, 500),
-                   metavar=("N_KETA", "N_SIGMA"), help="grid of the shading")
-    p.add_argument("--n-fit", type=int, default=12, help="fitted sigma* points per panel")
-    p.add_argument("--out", default=os.path.join("results", STUDY), help="output folder")
+    p.add_argument(
+        "--g",
+        type=float,
+        nargs="+",
+        default=[0.9, 0.5],
+        help="momentum coefficients, one panel each",
+    )
+    p.add_argument(
+        "--resolution",
+        type=int,
+        nargs=2,
+        default=(600, 500),
+        metavar=("N_KETA", "N_SIGMA"),
+        help="grid of the shading",
+    )
+    p.add_argument(
+        "--n-fit", type=int, default=12, help="fitted sigma* points per panel"
+    )
+    p.add_argument(
+        "--out", default=os.path.join("results", STUDY), help="output folder"
+    )
     p.add_argument("--quick", action="store_true", help="coarse grid, a few seconds")
     args = p.parse_args(argv)
     for g in args.g:
@@ -65,15 +80,18 @@ def main(argv=None):
     k_eta = np.geomspace(1e-4, 4.0, n_k)
     sigma = np.linspace(-6.0, 30.0, n_s)
 
-    fig, axs = plt.subplots(1, len(args.g), figsize=(6.5 * len(args.g), 5.2),
-                            squeeze=False)
+    fig, axs = plt.subplots(
+        1, len(args.g), figsize=(6.5 * len(args.g), 5.2), squeeze=False
+    )
     summary, arrays = {"panels": []}, {"k_eta": k_eta, "sigma": sigma}
     for ax, g in zip(axs[0], args.g):
         diagram = pd.quadratic_phase_diagram(k_eta, sigma, g)
-        k_fit = np.geomspace(max(1.5 * float(quadratic.k_eta_threshold(g)), 0.004),
-                             0.3, args.n_fit)
-        s_fit = np.array([quadratic_fitted_sigma_star(k, g, n_sigma=21).sigma_star
-                          for k in k_fit])
+        k_fit = np.geomspace(
+            max(1.5 * float(quadratic.k_eta_threshold(g)), 0.004), 0.3, args.n_fit
+        )
+        s_fit = np.array(
+            [quadratic_fitted_sigma_star(k, g, n_sigma=21).sigma_star for k in k_fit]
+        )
         pd.plot_quadratic_phase_diagram(diagram, ax=ax, fitted=(k_fit, s_fit))
         arrays[f"regime_g{g:g}"] = diagram.regime
         arrays[f"rho_g{g:g}"] = diagram.rho
@@ -81,14 +99,16 @@ def main(argv=None):
         arrays[f"fitted_sigma_star_g{g:g}"] = s_fit
         exact = quadratic.optimal_sigma(k_fit, g)
         peak = k_eta[np.argmax(quadratic.optimal_sigma(k_eta, g))]
-        summary["panels"].append({
-            "g": g,
-            "regime_fractions": diagram.fractions(),
-            "k_eta_threshold": float(quadratic.k_eta_threshold(g)),
-            "k_eta_of_largest_sigma_star": float(peak),
-            "largest_sigma_star": float(quadratic.optimal_sigma(peak, g)),
-            "max_abs_fitted_error": float(np.max(np.abs(s_fit - exact))),
-        })
+        summary["panels"].append(
+            {
+                "g": g,
+                "regime_fractions": diagram.fractions(),
+                "k_eta_threshold": float(quadratic.k_eta_threshold(g)),
+                "k_eta_of_largest_sigma_star": float(peak),
+                "largest_sigma_star": float(quadratic.optimal_sigma(peak, g)),
+                "max_abs_fitted_error": float(np.max(np.abs(s_fit - exact))),
+            }
+        )
     fig.tight_layout()
     os.makedirs(args.out, exist_ok=True)
     save_figure(fig, os.path.join(args.out, f"{STUDY}.png"), dpi=120)
@@ -96,14 +116,20 @@ def main(argv=None):
     write_npz(os.path.join(args.out, f"{STUDY}.npz"), **arrays)
     write_json(os.path.join(args.out, "summary.json"), summary)
 
-    print(f"{'g':>5} {'threshold':>10} {'peak k eta':>11} {'max sigma*':>11} "
-          f"{'under':>7} {'over':>7} {'osc':>7} {'unstable':>9} {'fit err':>9}")
+    print(
+        f"{'g':>5} {'threshold':>10} {'peak k eta':>11} {'max sigma*':>11} "
+        f"{'under':>7} {'over':>7} {'osc':>7} {'unstable':>9} {'fit err':>9}"
+    )
     for s in summary["panels"]:
         fr = s["regime_fractions"]
-        print(f"{s['g']:5.2f} {s['k_eta_threshold']:10.6f} "
-              f"{s['k_eta_of_largest_sigma_star']:11.4g} {s['largest_sigma_star']:11.3f} "
-              f"{fr['underdamped']:7.3f} {fr['overdamped']:7.3f} {fr['oscillating']:7.3f} "
-              f"{fr['unstable']:9.3f} {s['max_abs_fitted_error']:9.1e}")
+        print(
+            f"{s['g']:5.2f} {s['k_eta_threshold']:10.6f} "
+            f"{s['k_eta_of_largest_sigma_star']:11.4g} "
+            f"{s['largest_sigma_star']:11.3f} "
+            f"{fr['underdamped']:7.3f} {fr['overdamped']:7.3f} "
+            f"{fr['oscillating']:7.3f} "
+            f"{fr['unstable']:9.3f} {s['max_abs_fitted_error']:9.1e}"
+        )
     print(f"wrote {args.out}")
     return 0
 

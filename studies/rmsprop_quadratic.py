@@ -34,12 +34,12 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from optdyn import phase_diagram as pd  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn.fitting import fit_timescale  # noqa: E402
+from optdyn import phase_diagram as pd
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn.fitting import fit_timescale
 
 STUDY = "rmsprop_quadratic"
 
@@ -49,12 +49,15 @@ def parse_args(argv=None):
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
     p.add_argument("--k", type=float, default=1.0, help="curvature k")
     p.add_argument("--n-eta", type=int, default=12, help="eta values (log spaced)")
-    p.add_argument("--eta-range", type=float, nargs=2, default=(3e-4, 0.3),
-                   metavar=("LO", "HI"))
+    p.add_argument(
+        "--eta-range", type=float, nargs=2, default=(3e-4, 0.3), metavar=("LO", "HI")
+    )
     p.add_argument("--sigma-max", type=float, default=20.0)
     p.add_argument("--n-sigma", type=int, default=41)
     p.add_argument("--n-steps", type=int, default=6000)
-    p.add_argument("--out", default=os.path.join("results", STUDY), help="output folder")
+    p.add_argument(
+        "--out", default=os.path.join("results", STUDY), help="output folder"
+    )
     p.add_argument("--quick", action="store_true", help="few points, a few seconds")
     args = p.parse_args(argv)
     if not 0 <= args.g < 1:
@@ -71,8 +74,9 @@ def main(argv=None):
     args = parse_args(argv)
     etas = np.geomspace(*args.eta_range, args.n_eta)
     sigmas = np.linspace(0.0, args.sigma_max, args.n_sigma)
-    res = pd.rmsprop_sigma_star(etas, sigmas, args.g, args.k, args.n_steps,
-                                refine=not args.quick)
+    res = pd.rmsprop_sigma_star(
+        etas, sigmas, args.g, args.k, args.n_steps, refine=not args.quick
+    )
 
     eta_a = 0.003
     sig_a = (0.0, args.g, 3.0, 8.0)
@@ -96,16 +100,33 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     save_figure(fig, os.path.join(args.out, f"{STUDY}.png"), dpi=120)
     plt.close(fig)
-    write_npz(os.path.join(args.out, f"{STUDY}.npz"), eta=res.eta,
-              sigma_star=res.sigma_star, T_star=res.T_star, sigmas=res.sigmas,
-              T=res.T, at_edge=res.at_edge)
-    write_json(os.path.join(args.out, "summary.json"), {
-        "k": args.k, "g": args.g, "beta2": 0.999, "eps": 1e-7,
-        "table": [{"eta": float(e), "sigma_star": float(s), "T_star": float(t),
-                   "at_edge": bool(a)}
-                  for e, s, t, a in zip(res.eta, res.sigma_star, res.T_star,
-                                        res.at_edge)],
-    })
+    write_npz(
+        os.path.join(args.out, f"{STUDY}.npz"),
+        eta=res.eta,
+        sigma_star=res.sigma_star,
+        T_star=res.T_star,
+        sigmas=res.sigmas,
+        T=res.T,
+        at_edge=res.at_edge,
+    )
+    write_json(
+        os.path.join(args.out, "summary.json"),
+        {
+            "k": args.k,
+            "g": args.g,
+            "beta2": 0.999,
+            "eps": 1e-7,
+            "table": [
+                {
+                    "eta": float(e),
+                    "sigma_star": float(s),
+                    "T_star": float(t),
+                    "at_edge": bool(a),
+                }
+                for e, s, t, a in zip(res.eta, res.sigma_star, res.T_star, res.at_edge)
+            ],
+        },
+    )
     print(f"RMSProp with look-ahead on 1/2 k theta^2, k = {args.k:g}, g = {args.g:g}")
     print(f"{'eta':>10} {'sigma*':>8} {'T*':>8} {'edge':>5}")
     for e, s, t, a in zip(res.eta, res.sigma_star, res.T_star, res.at_edge):

@@ -43,12 +43,12 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from optdyn import quadratic  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn.fitting import fit_timescale, quadratic_fitted_sigma_star  # noqa: E402
+from optdyn import quadratic
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn.fitting import fit_timescale, quadratic_fitted_sigma_star
 
 STUDY = "sigma_star_quadratic"
 
@@ -56,9 +56,15 @@ STUDY = "sigma_star_quadratic"
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
-    p.add_argument("--n-keta", type=int, default=25,
-                   help="k eta values for the fitted sigma* (log spaced)")
-    p.add_argument("--out", default=os.path.join("results", STUDY), help="output folder")
+    p.add_argument(
+        "--n-keta",
+        type=int,
+        default=25,
+        help="k eta values for the fitted sigma* (log spaced)",
+    )
+    p.add_argument(
+        "--out", default=os.path.join("results", STUDY), help="output folder"
+    )
     p.add_argument("--quick", action="store_true", help="few points, a few seconds")
     args = p.parse_args(argv)
     if not 0 <= args.g < 1:
@@ -88,20 +94,31 @@ def main(argv=None):
 
     # sigma* against k eta: exact, ODE estimates, fitted
     k_fit = np.geomspace(0.005, 0.5, args.n_keta)
-    fits = [quadratic_fitted_sigma_star(k, g, n_sigma=21 if args.quick else 41)
-            for k in k_fit]
+    fits = [
+        quadratic_fitted_sigma_star(k, g, n_sigma=21 if args.quick else 41)
+        for k in k_fit
+    ]
     s_fit = np.array([f.sigma_star for f in fits])
     k_line = np.geomspace(1e-3, 3.0, 400)
     exact_line = quadratic.optimal_sigma(k_line, g)
-    ode_line = {kind: quadratic.ode_sigma_star(k_line, g, kind)
-                for kind in quadratic.ODE_KINDS}
+    ode_line = {
+        kind: quadratic.ode_sigma_star(k_line, g, kind) for kind in quadratic.ODE_KINDS
+    }
     exact_at_fit = quadratic.optimal_sigma(k_fit, g)
     band = (k_fit >= 0.01) & (k_fit <= 0.3)
-    ode_err = {kind: float(np.max(np.abs(quadratic.ode_sigma_star(k_fit[band], g, kind)
-                                         - exact_at_fit[band])))
-               for kind in quadratic.ODE_KINDS}
-    fit_err = float(np.max(np.abs(s_fit[band] - exact_at_fit[band])
-                           / np.abs(exact_at_fit[band])))
+    ode_err = {
+        kind: float(
+            np.max(
+                np.abs(
+                    quadratic.ode_sigma_star(k_fit[band], g, kind) - exact_at_fit[band]
+                )
+            )
+        )
+        for kind in quadratic.ODE_KINDS
+    }
+    fit_err = float(
+        np.max(np.abs(s_fit[band] - exact_at_fit[band]) / np.abs(exact_at_fit[band]))
+    )
 
     # Figure 1a: T against sigma
     k_T = (0.01, 0.05, 0.2)
@@ -119,11 +136,21 @@ def main(argv=None):
     # Figure 2b: iterates against the three ODEs at k eta = 0.01, sigma = 1
     t_ode = np.linspace(0, 150, 600)
     it_ode = quadratic.iterate(k2, g, 1.0, 150)
-    ode_x = {kind: quadratic.ode_solution(t_ode, k2, g, 1.0, kind)
-             for kind in quadratic.ODE_KINDS}
-    ode_rms = {kind: float(np.sqrt(np.mean(
-        (quadratic.ode_solution(np.arange(151), k2, g, 1.0, kind) - it_ode) ** 2)))
-        for kind in quadratic.ODE_KINDS}
+    ode_x = {
+        kind: quadratic.ode_solution(t_ode, k2, g, 1.0, kind)
+        for kind in quadratic.ODE_KINDS
+    }
+    ode_rms = {
+        kind: float(
+            np.sqrt(
+                np.mean(
+                    (quadratic.ode_solution(np.arange(151), k2, g, 1.0, kind) - it_ode)
+                    ** 2
+                )
+            )
+        )
+        for kind in quadratic.ODE_KINDS
+    }
 
     # ---- figure
     fig, axs = plt.subplots(2, 2, figsize=(11, 8.5))
@@ -140,11 +167,22 @@ def main(argv=None):
     ax.legend(fontsize=7)
 
     ax = axs[0, 1]
-    ax.plot(k_line, exact_line, color="#cb181d", lw=2, label="exact σ* (critical damping)")
+    ax.plot(
+        k_line, exact_line, color="#cb181d", lw=2, label="exact σ* (critical damping)"
+    )
     for kind, ls in zip(quadratic.ODE_KINDS, (":", "-.", "--")):
         eq = {"forward": 12, "backward": 13, "midpoint": 14}[kind]
-        ax.plot(k_line, ode_line[kind], ls=ls, color="#3f007d", label=f"ODE ({eq}) {kind}")
-    ax.plot(k_fit, s_fit, "o", mfc="white", color="#cb181d", label="fitted σ* (paper's method)")
+        ax.plot(
+            k_line, ode_line[kind], ls=ls, color="#3f007d", label=f"ODE ({eq}) {kind}"
+        )
+    ax.plot(
+        k_fit,
+        s_fit,
+        "o",
+        mfc="white",
+        color="#cb181d",
+        label="fitted σ* (paper's method)",
+    )
     thr = float(quadratic.k_eta_threshold(g))
     ax.axvline(thr, color="0.5", lw=1, label=f"σ* = 0 at kη = {thr:.5f}")
     ax.axhline(1.0, color="0.7", lw=0.8, ls=":")
@@ -159,8 +197,14 @@ def main(argv=None):
     t = np.arange(n2 + 1)
     for (name, y), c in zip(traj.items(), ("#1b9e77", "#d95f02", "#7570b3")):
         f = traj_fit[name]
-        ax.plot(t, y, "o", ms=2.5, color=c,
-                label=f"{name}, σ = {regimes[name]:.3g} (T = {f.T:.2f})")
+        ax.plot(
+            t,
+            y,
+            "o",
+            ms=2.5,
+            color=c,
+            label=f"{name}, σ = {regimes[name]:.3g} (T = {f.T:.2f})",
+        )
         ax.plot(t, f.predict(t), "--", color=c, lw=1)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set_xlabel("i")
@@ -184,11 +228,16 @@ def main(argv=None):
     plt.close(fig)
     write_npz(
         os.path.join(args.out, f"{STUDY}.npz"),
-        k_eta=k_fit, sigma_star_fitted=s_fit, sigma_star_exact=exact_at_fit,
-        sigma_T=sig_T, **{f"T_fitted_{k:g}": T_curves[k][0] for k in k_T},
+        k_eta=k_fit,
+        sigma_star_fitted=s_fit,
+        sigma_star_exact=exact_at_fit,
+        sigma_T=sig_T,
+        **{f"T_fitted_{k:g}": T_curves[k][0] for k in k_T},
         **{f"T_exact_{k:g}": T_curves[k][1] for k in k_T},
-        **{f"sigma_star_{kind}": quadratic.ode_sigma_star(k_fit, g, kind)
-           for kind in quadratic.ODE_KINDS},
+        **{
+            f"sigma_star_{kind}": quadratic.ode_sigma_star(k_fit, g, kind)
+            for kind in quadratic.ODE_KINDS
+        },
     )
     closest = min(ode_err, key=ode_err.get)
     summary = {
@@ -201,27 +250,44 @@ def main(argv=None):
         "max_rel_fitted_error_keta_0.01_0.3": fit_err,
         "ode_rms_vs_iterates_keta_0.01_sigma_1": ode_rms,
         "table": [
-            {"k_eta": float(k), "exact": float(e), "fitted": float(f),
-             **{kind: float(quadratic.ode_sigma_star(k, g, kind))
-                for kind in quadratic.ODE_KINDS}}
+            {
+                "k_eta": float(k),
+                "exact": float(e),
+                "fitted": float(f),
+                **{
+                    kind: float(quadratic.ode_sigma_star(k, g, kind))
+                    for kind in quadratic.ODE_KINDS
+                },
+            }
             for k, e, f in zip(k_fit, exact_at_fit, s_fit)
         ],
-        "regimes_keta_0.01": {n: {"sigma": float(s), "T_fit": traj_fit[n].T,
-                                  "T_exact": float(quadratic.timescale(k2, g, s))}
-                              for n, s in regimes.items()},
+        "regimes_keta_0.01": {
+            n: {
+                "sigma": float(s),
+                "T_fit": traj_fit[n].T,
+                "T_exact": float(quadratic.timescale(k2, g, s)),
+            }
+            for n, s in regimes.items()
+        },
         "elapsed_s": time.perf_counter() - t0,
     }
     write_json(os.path.join(args.out, "summary.json"), summary)
 
     print(f"sigma* on L = 1/2 k theta^2, g = {g:g}")
-    print(f"{'k eta':>9} {'exact':>9} {'fitted':>9} {'(12)':>9} {'(13)':>9} {'(14)':>9}")
+    print(
+        f"{'k eta':>9} {'exact':>9} {'fitted':>9} {'(12)':>9} {'(13)':>9} {'(14)':>9}"
+    )
     for row in summary["table"]:
-        print(f"{row['k_eta']:9.4g} {row['exact']:9.4f} {row['fitted']:9.4f} "
-              f"{row['forward']:9.4f} {row['backward']:9.4f} {row['midpoint']:9.4f}")
+        print(
+            f"{row['k_eta']:9.4g} {row['exact']:9.4f} {row['fitted']:9.4f} "
+            f"{row['forward']:9.4f} {row['backward']:9.4f} {row['midpoint']:9.4f}"
+        )
     print(f"threshold k eta (sigma* = 0): {thr:.6f}  (paper: ~0.0027)")
-    print("max |ODE - exact| for k eta in [0.01, 0.3]: "
-          + ", ".join(f"{k} {v:.3f}" for k, v in ode_err.items())
-          + f"  -> closest: {closest}")
+    print(
+        "max |ODE - exact| for k eta in [0.01, 0.3]: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in ode_err.items())
+        + f"  -> closest: {closest}"
+    )
     print(f"max relative |fitted - exact| in that range: {fit_err:.2e}")
     print(f"wrote {args.out}")
     return 0

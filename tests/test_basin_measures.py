@@ -16,7 +16,7 @@ from optdyn import (
 from optdyn.basin_measures import LN2, uncertain_fraction
 
 N = 512
-I, J = np.indices((N, N))
+ROW, COL = np.indices((N, N))
 
 
 def weierstrass_basins(D, n=1024, b=3.0):
@@ -36,10 +36,10 @@ def test_single_basin_has_zero_entropy():
 
 
 def test_straight_boundary():
-    straight = (J >= 200).astype(int)  # a boundary between columns 199 and 200
+    straight = (COL >= 200).astype(int)  # a boundary between columns 199 and 200
     ent = basin_entropies(straight)
     assert ent.S_b == 0.0 and ent.n_boundary_boxes == 0  # aligned with the boxes
-    shifted = (J >= 202).astype(int)  # cuts one column of boxes 2 : 3
+    shifted = (COL >= 202).astype(int)  # cuts one column of boxes 2 : 3
     ent = basin_entropies(shifted)
     p = np.array([2 / 5, 3 / 5])
     assert ent.S_bb == pytest.approx(-(p * np.log(p)).sum(), rel=1e-14)
@@ -52,7 +52,7 @@ def test_straight_boundary():
 
 
 def test_tilted_smooth_boundary_is_not_fractal():
-    tilted = (I + 0.37 * J > 300).astype(int)
+    tilted = (ROW + 0.37 * COL > 300).astype(int)
     ent = basin_entropies(tilted)
     assert ent.S_bb < LN2 and ent.S_b < 0.01
     assert uncertainty_exponent(tilted).alpha == pytest.approx(1.0, abs=0.02)
@@ -60,7 +60,7 @@ def test_tilted_smooth_boundary_is_not_fractal():
 
 
 def test_checkerboard_entropies():
-    checker = (I + J) % 2
+    checker = (ROW + COL) % 2
     ent = basin_entropies(checker, box=4)  # 8 of each colour per box
     assert ent.S_b == pytest.approx(math.log(2), rel=1e-15)
     assert ent.S_bb == pytest.approx(math.log(2), rel=1e-15)
@@ -90,9 +90,10 @@ def test_weierstrass_boundary_dimension():
 
 
 def test_accepts_a_basin_result_and_uses_its_spacing():
-    labels = (J >= 200).astype(int)
-    res = SimpleNamespace(labels=labels, x=np.linspace(0, 5.11, N),
-                          y=np.linspace(0, 5.11, N))
+    labels = (COL >= 200).astype(int)
+    res = SimpleNamespace(
+        labels=labels, x=np.linspace(0, 5.11, N), y=np.linspace(0, 5.11, N)
+    )
     u = uncertainty_exponent(res)
     np.testing.assert_allclose(u.eps, u.offsets * 0.01)
     assert u.alpha == pytest.approx(1.0, abs=1e-12)
@@ -100,7 +101,7 @@ def test_accepts_a_basin_result_and_uses_its_spacing():
 
 
 def test_exclude_drops_boxes_and_starts():
-    labels = (J >= 202).astype(int)
+    labels = (COL >= 202).astype(int)
     labels[:, :5] = -2  # a strip of unresolved starts
     full = basin_entropies(labels)
     excl = basin_entropies(labels, exclude=(-2,))

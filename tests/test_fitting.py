@@ -17,8 +17,11 @@ def test_recovers_an_exact_damped_cosine():
     assert fit.delta == pytest.approx(-0.7, abs=1e-7)
     assert fit.amplitude == pytest.approx(2.0, rel=1e-7)
     assert fit.rms < 1e-10
-    np.testing.assert_allclose(fit.predict(t[:50]), 2.0 * np.exp(-t[:50] / 17.0)
-                               * np.cos(0.21 * t[:50] - 0.7), atol=1e-9)
+    np.testing.assert_allclose(
+        fit.predict(t[:50]),
+        2.0 * np.exp(-t[:50] / 17.0) * np.cos(0.21 * t[:50] - 0.7),
+        atol=1e-9,
+    )
 
 
 def test_fits_a_critically_damped_orbit_exactly():

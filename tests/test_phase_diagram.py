@@ -3,15 +3,15 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import optdyn  # noqa: E402
-from optdyn import phase_diagram as pd  # noqa: E402
-from optdyn import quadratic as q  # noqa: E402
-from optdyn.losses import Eq15, Quadratic  # noqa: E402
-from optdyn.optimizers import SuperNesterov  # noqa: E402
+import optdyn
+from optdyn import phase_diagram as pd
+from optdyn import quadratic as q
+from optdyn.losses import Eq15, Quadratic
+from optdyn.optimizers import SuperNesterov
 
 
 def test_quadratic_diagram_is_the_pointwise_regime():
@@ -35,8 +35,16 @@ def test_quadratic_plot_returns_artists_and_saves_nothing(tmp_path, monkeypatch)
     d = pd.quadratic_phase_diagram(np.geomspace(1e-3, 3, 40), np.linspace(-5, 20, 30))
     fig, ax = plt.subplots()
     art = pd.plot_quadratic_phase_diagram(d, ax=ax, fitted=([0.01], [9.0]))
-    assert {"regimes", "stability", "exact", "forward", "backward", "midpoint",
-            "fitted", "legend"} <= set(art)
+    assert {
+        "regimes",
+        "stability",
+        "exact",
+        "forward",
+        "backward",
+        "midpoint",
+        "fitted",
+        "legend",
+    } <= set(art)
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "kη"
     np.testing.assert_allclose(
         art["exact"].get_ydata(), q.optimal_sigma(art["exact"].get_xdata(), 0.9)
@@ -75,8 +83,9 @@ def test_linear_diagram_bad_input():
     with pytest.raises(ValueError, match="eta"):
         pd.linear_phase_diagram(Eq15(), [-0.01], [1.0])
     with pytest.raises(ValueError, match="minimum"):
-        pd.linear_phase_diagram(Quadratic([1.0, -1.0]), [0.01], [1.0],
-                                minimum=[0.0, 0.0])
+        pd.linear_phase_diagram(
+            Quadratic([1.0, -1.0]), [0.01], [1.0], minimum=[0.0, 0.0]
+        )
     with pytest.raises(ValueError, match="k_eta"):
         pd.quadratic_phase_diagram([0.0, 1.0], [1.0])
 
@@ -85,16 +94,18 @@ def test_attractor_fractions_and_the_combined_plot():
     F = optdyn.OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=0.0))
     grid = optdyn.Grid((-4, 5, 16), (-6, 6, 16))
     etas, sigmas = [0.008, 0.012], [1.0, 7.0]
-    res = optdyn.scan("basins", F, {"eta": etas, "sigma": sigmas}, grid=grid,
-                      max_steps=3000)
+    res = optdyn.scan(
+        "basins", F, {"eta": etas, "sigma": sigmas}, grid=grid, max_steps=3000
+    )
     fr = pd.attractor_fractions(res)
     total = fr["minimum"] + fr["other"] + fr["diverged"] + fr["unresolved"]
     np.testing.assert_allclose(total, 1.0)
     # sigma = 7 is past the flip at both eta: nobody reaches the minimum
     assert np.all(fr["minimum"][:, 1] == 0) and np.all(fr["other"][:, 1] > 0)
     assert np.all(fr["minimum"][:, 0] > 0.9)
-    lin = pd.linear_phase_diagram(Eq15(), np.geomspace(0.005, 0.02, 20),
-                                  np.linspace(0, 8, 20))
+    lin = pd.linear_phase_diagram(
+        Eq15(), np.geomspace(0.005, 0.02, 20), np.linspace(0, 8, 20)
+    )
     fig, ax = plt.subplots()
     art = pd.plot_loss_phase_diagram(lin, ax=ax, fractions=(etas, sigmas, fr))
     assert "fraction" in art and "stability_1" in art and "critical_0" in art

@@ -27,7 +27,9 @@ def test_eigenvalues_match_the_jacobian_of_the_optimizer_map(opt, method, sigma)
     expected = np.sort_complex(np.linalg.eigvals(J))
     got = np.sort_complex(q.eigenvalues(k * 0.05, 0.9, sigma, method))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-13)
-    np.testing.assert_allclose(q.linear_map(k * 0.05, 0.9, sigma, method), J, atol=1e-15)
+    np.testing.assert_allclose(
+        q.linear_map(k * 0.05, 0.9, sigma, method), J, atol=1e-15
+    )
 
 
 def test_iterate_matches_the_compiled_trajectory():
@@ -46,7 +48,9 @@ def test_vectorised_over_k_eta_and_sigma():
     np.testing.assert_allclose((lam[..., 0] * lam[..., 1]).real, c, atol=1e-14)
     assert q.regime(k, 0.9, s).shape == (7, 5)
     rho = q.spectral_radius(k, 0.9, s)
-    np.testing.assert_allclose(q.timescale(k, 0.9, s)[rho < 1], -1 / np.log(rho[rho < 1]))
+    np.testing.assert_allclose(
+        q.timescale(k, 0.9, s)[rho < 1], -1 / np.log(rho[rho < 1])
+    )
 
 
 @pytest.mark.parametrize("g", [0.5, 0.9, 0.99])
@@ -58,7 +62,9 @@ def test_exact_sigma_star_is_the_numerical_minimiser_of_rho(k_eta, g):
     i = int(np.argmin(q.spectral_radius(k_eta, g, grid)))
     res = minimize_scalar(
         lambda s: float(q.spectral_radius(k_eta, g, s)),
-        bracket=(grid[i - 1], grid[i], grid[i + 1]), method="golden", tol=1e-14,
+        bracket=(grid[i - 1], grid[i], grid[i + 1]),
+        method="golden",
+        tol=1e-14,
     )
     assert abs(res.x - exact) <= 1e-8 * max(1.0, abs(exact))
     # a double root moves by sqrt(rounding) ~ 1e-8 under perturbation
@@ -71,7 +77,9 @@ def test_sigma_star_closed_form_values():
     # (0.9 - 0.81) / 0.01 = 9, and sigma* = (12) - 1 everywhere
     assert float(q.optimal_sigma(0.01, 0.9)) == pytest.approx(9.0, abs=1e-12)
     k = np.geomspace(1e-3, 3, 50)
-    np.testing.assert_allclose(q.optimal_sigma(k), q.ode_sigma_star(k, 0.9, 12) - 1, atol=1e-9)
+    np.testing.assert_allclose(
+        q.optimal_sigma(k), q.ode_sigma_star(k, 0.9, 12) - 1, atol=1e-9
+    )
 
 
 def test_k_eta_threshold_reproduces_the_paper_within_5_percent():
@@ -166,14 +174,20 @@ def test_stability_limits(k_eta):
     assert lo == pytest.approx(-(1 - g) / k_eta)
     assert hi == pytest.approx((1 + g) / k_eta - 0.5)
     d = 1e-7 * max(1, abs(hi))
-    assert q.spectral_radius(k_eta, g, hi - d) < 1 <= q.spectral_radius(k_eta, g, hi + d)
-    assert q.spectral_radius(k_eta, g, lo + d) < 1 <= q.spectral_radius(k_eta, g, lo + -d)
+    assert (
+        q.spectral_radius(k_eta, g, hi - d) < 1 <= q.spectral_radius(k_eta, g, hi + d)
+    )
+    assert (
+        q.spectral_radius(k_eta, g, lo + d) < 1 <= q.spectral_radius(k_eta, g, lo + -d)
+    )
     # flip at the upper end: -1 is a root
     lam = q.eigenvalues(k_eta, g, hi)
     assert np.min(np.abs(lam + 1)) < 1e-9
     # optdyn.critical_sigma (from the Hessian of a loss) agrees
     if k_eta < 4:
-        F = optdyn.OptimizerMap(Quadratic([k_eta]), SuperNesterov(eta=1.0, g=g, sigma=0))
+        F = optdyn.OptimizerMap(
+            Quadratic([k_eta]), SuperNesterov(eta=1.0, g=g, sigma=0)
+        )
         assert optdyn.critical_sigma(F) == pytest.approx(hi, rel=1e-12)
     assert np.all(np.isnan(q.stability_limits(4.5, g)))
 

@@ -1,7 +1,6 @@
 """Parameter scans: caching, resumption, parallel reproducibility, dask."""
 
 import os
-import sys
 
 import numba
 import numpy as np
@@ -59,8 +58,13 @@ def numba_thread_count(F):
 
 def test_one_and_two_parameter_grids_in_c_order():
     F = eq15_map()
-    res = optdyn.scan(fail_once, F, {"eta": [0.01, 0.02], "sigma": [1.0, 2.0, 3.0]},
-                      flag="unused", crash=False)
+    res = optdyn.scan(
+        fail_once,
+        F,
+        {"eta": [0.01, 0.02], "sigma": [1.0, 2.0, 3.0]},
+        flag="unused",
+        crash=False,
+    )
     assert res.shape == (2, 3) and res.names == ("eta", "sigma")
     expected = np.array([[s**2 + e for s in (1.0, 2.0, 3.0)] for e in (0.01, 0.02)])
     np.testing.assert_array_equal(res.array(float), expected)
@@ -83,8 +87,9 @@ def test_scan_matches_direct_basins_and_a_factory():
 
 def test_timescale_analysis_on_a_quadratic():
     F = optdyn.OptimizerMap(Quadratic([1.0]), SuperNesterov(eta=0.01, g=0.9, sigma=0.0))
-    res = optdyn.scan("timescale", F, {"sigma": [2.0, 4.0, 6.0]}, theta0=[1.0],
-                      n_steps=400)
+    res = optdyn.scan(
+        "timescale", F, {"sigma": [2.0, 4.0, 6.0]}, theta0=[1.0], n_steps=400
+    )
     T = res.array(lambda f: f.T)
     np.testing.assert_allclose(
         T, optdyn.quadratic.timescale(0.01, 0.9, np.array([2.0, 4.0, 6.0])), rtol=1e-7
@@ -98,29 +103,68 @@ def test_timescale_analysis_on_a_quadratic():
 def test_cached_scan_equals_uncached_and_reruns_from_cache(tmp_path):
     F = eq15_map()
     plain = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500)
-    first = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500,
-                        cache_dir=tmp_path)
-    again = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500,
-                        cache_dir=tmp_path)
+    first = optdyn.scan(
+        "basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500, cache_dir=tmp_path
+    )
+    again = optdyn.scan(
+        "basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500, cache_dir=tmp_path
+    )
     assert (first.n_computed, first.n_cached) == (4, 0)
     assert (again.n_computed, again.n_cached) == (4 - 4, 4)
     assert_same_basins(plain, first)
     assert_same_basins(plain, again)
 
     # any changed input is a new entry: budget, grid, fixed hyperparameter
-    more = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1600,
-                       cache_dir=tmp_path)
+    more = optdyn.scan(
+        "basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1600, cache_dir=tmp_path
+    )
     assert more.n_cached == 0
     other_grid = optdyn.Grid((-4.0, 5.0, 24), (-6.0, 6.0, 25))
-    assert optdyn.scan("basins", F, {"sigma": SIGMAS[:1]}, grid=other_grid,
-                       max_steps=1500, cache_dir=tmp_path).n_cached == 0
-    assert optdyn.scan("basins", F.with_params(eta=0.011), {"sigma": SIGMAS[:1]},
-                       grid=GRID, max_steps=1500, cache_dir=tmp_path).n_cached == 0
-    assert optdyn.scan(diverged_fraction, F, {"sigma": SIGMAS[:1]}, grid=GRID,
-                       max_steps=1500, cache_dir=tmp_path).n_cached == 0
+    assert (
+        optdyn.scan(
+            "basins",
+            F,
+            {"sigma": SIGMAS[:1]},
+            grid=other_grid,
+            max_steps=1500,
+            cache_dir=tmp_path,
+        ).n_cached
+        == 0
+    )
+    assert (
+        optdyn.scan(
+            "basins",
+            F.with_params(eta=0.011),
+            {"sigma": SIGMAS[:1]},
+            grid=GRID,
+            max_steps=1500,
+            cache_dir=tmp_path,
+        ).n_cached
+        == 0
+    )
+    assert (
+        optdyn.scan(
+            diverged_fraction,
+            F,
+            {"sigma": SIGMAS[:1]},
+            grid=GRID,
+            max_steps=1500,
+            cache_dir=tmp_path,
+        ).n_cached
+        == 0
+    )
     clear_cache(tmp_path)
-    assert optdyn.scan("basins", F, {"sigma": SIGMAS[:1]}, grid=GRID, max_steps=1500,
-                       cache_dir=tmp_path).n_cached == 0
+    assert (
+        optdyn.scan(
+            "basins",
+            F,
+            {"sigma": SIGMAS[:1]},
+            grid=GRID,
+            max_steps=1500,
+            cache_dir=tmp_path,
+        ).n_cached
+        == 0
+    )
 
 
 def test_interrupted_scan_resumes_with_identical_results(tmp_path):
@@ -128,9 +172,12 @@ def test_interrupted_scan_resumes_with_identical_results(tmp_path):
     grid = {"sigma": SIGMAS}
     flag = str(tmp_path / "flag")
     with pytest.raises(RuntimeError, match="simulated failure"):
-        optdyn.scan(fail_once, F, grid, cache_dir=tmp_path / "c", flag=flag, crash=False)
-    resumed = optdyn.scan(fail_once, F, grid, cache_dir=tmp_path / "c", flag=flag,
-                          crash=False)
+        optdyn.scan(
+            fail_once, F, grid, cache_dir=tmp_path / "c", flag=flag, crash=False
+        )
+    resumed = optdyn.scan(
+        fail_once, F, grid, cache_dir=tmp_path / "c", flag=flag, crash=False
+    )
     # sigma = 0 and 2 were stored before the failure; 5 and 7 run now
     assert (resumed.n_cached, resumed.n_computed) == (2, 2)
     np.testing.assert_array_equal(resumed.array(float), np.square(SIGMAS) + 0.01)
@@ -143,14 +190,21 @@ def test_worker_crash_then_resume_in_parallel(tmp_path):
     grid = {"sigma": [0.0, 1.0, 2.0, 5.0, 6.0, 7.0]}
     flag = str(tmp_path / "flag")
     with pytest.raises(TerminatedWorkerError):
-        optdyn.scan(fail_once, F, grid, n_jobs=2, cache_dir=tmp_path / "c", flag=flag,
-                    crash=True)
-    resumed = optdyn.scan(fail_once, F, grid, n_jobs=2, cache_dir=tmp_path / "c",
-                          flag=flag, crash=True)
+        optdyn.scan(
+            fail_once,
+            F,
+            grid,
+            n_jobs=2,
+            cache_dir=tmp_path / "c",
+            flag=flag,
+            crash=True,
+        )
+    resumed = optdyn.scan(
+        fail_once, F, grid, n_jobs=2, cache_dir=tmp_path / "c", flag=flag, crash=True
+    )
     assert resumed.n_computed >= 1 and resumed.n_cached >= 1
     assert resumed.n_computed + resumed.n_cached == 6
-    np.testing.assert_array_equal(resumed.array(float),
-                                  np.square(grid["sigma"]) + 0.01)
+    np.testing.assert_array_equal(resumed.array(float), np.square(grid["sigma"]) + 0.01)
 
 
 # --------------------------------------------------------- reproducibility
@@ -158,17 +212,20 @@ def test_worker_crash_then_resume_in_parallel(tmp_path):
 
 def test_n_jobs_1_and_2_are_bit_identical_and_threads_are_budgeted():
     F = eq15_map()
-    one = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500,
-                      n_jobs=1)
-    two = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500,
-                      n_jobs=2)
+    one = optdyn.scan(
+        "basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500, n_jobs=1
+    )
+    two = optdyn.scan(
+        "basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500, n_jobs=2
+    )
     assert_same_basins(one, two)
 
     cores = len(os.sched_getaffinity(0))
     threads = optdyn.scan(numba_thread_count, F, {"sigma": [0.0, 1.0]}, n_jobs=2)
     assert np.all(threads.array(int) * 2 <= max(cores, 2))
-    threads = optdyn.scan(numba_thread_count, F, {"sigma": [0.0, 1.0]}, n_jobs=2,
-                          n_threads=1)
+    threads = optdyn.scan(
+        numba_thread_count, F, {"sigma": [0.0, 1.0]}, n_jobs=2, n_threads=1
+    )
     assert np.all(threads.array(int) == 1)
 
 
@@ -176,11 +233,19 @@ def test_dask_backend_gives_the_same_results():
     distributed = pytest.importorskip("dask.distributed")
     F = eq15_map()
     ref = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster):
-            res = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID,
-                              max_steps=1500, n_jobs=2, backend="dask")
+            res = optdyn.scan(
+                "basins",
+                F,
+                {"sigma": SIGMAS},
+                grid=GRID,
+                max_steps=1500,
+                n_jobs=2,
+                backend="dask",
+            )
     assert_same_basins(ref, res)
 
 
@@ -195,8 +260,9 @@ def test_no_progress_bar_off_a_terminal(capsys):
 def test_save_is_atomic_and_loadable(tmp_path):
     import joblib
 
-    res = optdyn.scan(fail_once, eq15_map(), {"sigma": [1.0, 2.0]}, flag="x",
-                      crash=False)
+    res = optdyn.scan(
+        fail_once, eq15_map(), {"sigma": [1.0, 2.0]}, flag="x", crash=False
+    )
     path = tmp_path / "sub" / "scan.pkl"
     res.save(path)
     back = joblib.load(path)

@@ -13,9 +13,17 @@ STUDIES = Path(__file__).resolve().parent.parent / "studies"
 
 def run(name, out, *extra):
     proc = subprocess.run(
-        [sys.executable, str(STUDIES / f"{name}.py"), "--quick", "--out", str(out),
-         *extra],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(STUDIES / f"{name}.py"),
+            "--quick",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     for suffix in (".png", ".npz"):
@@ -65,7 +73,15 @@ def test_rmsprop_quadratic(tmp_path):
 
 def test_bad_flags_are_refused(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(STUDIES / "phase_diagram_eq15.py"), "--jobs", "0",
-         "--out", str(tmp_path)], capture_output=True, text=True,
+        [
+            sys.executable,
+            str(STUDIES / "phase_diagram_eq15.py"),
+            "--jobs",
+            "0",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2 and "--jobs must be >= 1" in proc.stderr
