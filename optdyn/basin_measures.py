@@ -116,8 +116,8 @@ def basin_entropies(basins, box=5, exclude=()):
     --------
     >>> import numpy as np
     >>> checker = np.indices((40, 40)).sum(axis=0) % 2
-    >>> round(basin_entropies(checker, box=4).S_bb, 12) == round(np.log(2), 12)
-    True
+    >>> round(basin_entropies(checker, box=4).S_bb, 6)  # ln 2
+    0.693147
     """
     labels = _labels(basins)
     box = check_int("box", box, 2)
