@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from . import iterate
+from .orbits import _canonical_phase, _minimal_period, refine_orbit
 from ._optimizer_map import OptimizerMap
 from ._validation import check_finite, check_int, check_positive
 
@@ -209,97 +210,34 @@ def _fmt_point(p):
     return "(" + ", ".join(f"{round(float(v), 3) + 0.0:.3f}" for v in p) + ")"
 
 
-def refine_cycle(F, x0, period, tol=1e-13, max_iter=40):
-    """Polish a p-cycle through ``x0`` by Newton on the shooting equations.
-
-    Solves x_{j+1} - F(x_j) = 0, j = 0..p-1 (indices mod p), starting from
-    x_j = F^j(x0).
-
-    Returns
-    -------
-    states : ndarray of shape (p', dim)
-        The cycle, reduced to its minimal period p' (a divisor of p).
-    residual : float
-    converged : bool
-    """
-    p = int(period)
-    n = F.dim
-    xs = np.empty((p, n))
-    xs[0] = x0
-    for j in range(1, p):
-        xs[j] = F.step(xs[j - 1])
-    residual = np.inf
-    for _ in range(max_iter):
-        images = np.array([F.step(xj) for xj in xs])
-        r = np.roll(xs, -1, axis=0) - images
-        residual = float(np.max(np.abs(r)))
-        if not np.isfinite(residual):
-            return xs, residual, False
-        scale = 1.0 + float(np.max(np.abs(xs)))
-        if residual <= tol * scale:
-            break
-        # Block system: dx_{j+1} - J_j dx_j = -r_j.
-        A = np.zeros((p * n, p * n))
-        for j in range(p):
-            J = F.jacobian(xs[j])
-            jn = (j + 1) % p
-            A[j * n : (j + 1) * n, jn * n : (jn + 1) * n] += np.eye(n)
-            A[j * n : (j + 1) * n, j * n : (j + 1) * n] -= J
-        try:
-            dx = np.linalg.solve(A, -r.ravel())
-        except np.linalg.LinAlgError:
-            return xs, residual, False
-        xs = xs + dx.reshape(p, n)
-    converged = residual <= 1e-9 * (1.0 + float(np.max(np.abs(xs))))
-    return _minimal_cycle(xs), residual, converged
-
-
-def _minimal_cycle(xs, tol=1e-9):
-    p = xs.shape[0]
-    scale = 1.0 + np.max(np.abs(xs))
-    for q in range(1, p):
-        if p % q == 0 and np.max(np.abs(xs - np.roll(xs, -q, axis=0))) <= tol * scale:
-            return xs[:q].copy()
-    return xs
-
-
-def cycle_multipliers(F, states):
-    """Eigenvalues of J(x_{p-1}) ... J(x_1) J(x_0) around a cycle."""
-    M = np.eye(F.dim)
-    for x in states:
-        M = F.jacobian(x) @ M
-    return np.linalg.eigvals(M)
-
-
-def _canonical_phase(F, states):
-    theta = F.theta(states)
-    start = min(range(len(states)), key=lambda j: tuple(theta[j]))
-    return np.roll(states, -start, axis=0)
-
-
 def _confirm(F, x0, period):
-    """An Attractor through x0, or None if it is not a stable cycle."""
-    states, residual, converged = refine_cycle(F, x0, period)
-    if not converged:
+    """An Attractor through x0, or None if it is not a stable cycle.
+
+    The settled state is polished by :func:`optdyn.refine_orbit` (Newton on
+    the shooting equations), reduced to its minimal period (a point seen to
+    repeat after p steps may be a fixed point with a multiplier near -1),
+    and accepted only if every multiplier lies inside the unit circle.
+    """
+    orbit = refine_orbit(F, x0, period)
+    if orbit.converged and orbit.period > 1:
+        q = _minimal_period(orbit.points, 1e-9 * (1.0 + np.max(np.abs(orbit.points))))
+        if q < orbit.period:
+            orbit = refine_orbit(F, orbit.points[:q], q)
+    if not (orbit.converged and orbit.stable):
         return None
-    mult = cycle_multipliers(F, states)
-    rho = float(np.max(np.abs(mult)))
-    if not rho < 1.0:
-        return None
-    states = _canonical_phase(F, states)
+    states = _canonical_phase(orbit.points)
     theta = F.theta(states).copy()
-    loss = np.array([F.loss.value(t) for t in theta])
     kind = ""
-    if len(states) == 1:
+    if orbit.period == 1:
         kind = F.loss.classify_critical_point(theta[0])
     return Attractor(
-        period=len(states),
+        period=orbit.period,
         states=states,
         theta=theta,
-        loss=loss,
-        multipliers=mult,
-        spectral_radius=rho,
-        residual=residual,
+        loss=np.array([F.loss.value(t) for t in theta]),
+        multipliers=orbit.multipliers,
+        spectral_radius=orbit.spectral_radius,
+        residual=orbit.residual,
         is_minimum=kind == "minimum",
         critical_point=kind,
     )

@@ -74,7 +74,7 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn.basins import cycle_multipliers  # noqa: E402
+from optdyn.spectra import monodromy  # noqa: E402
 from optdyn.losses import Quadratic  # noqa: E402
 from optdyn.optimizers import RMSPropMomentum  # noqa: E402
 
@@ -158,7 +158,7 @@ def cycle_stability(args):
         F = optdyn.OptimizerMap(Quadratic([args.k]), RMSPropMomentum(
             eta, args.g, sigma, beta2=args.beta2, eps=args.eps, eps_in_sqrt=False))
         x = np.array([a, 2.0 * a, (args.k * y) ** 2])
-        mult = cycle_multipliers(F, np.array([x, F.step(x)]))
+        mult = np.linalg.eigvals(monodromy([F.jacobian(x), F.jacobian(F.step(x))]))
         out[f"sigma={sigma:g}, eta={eta:.4g}"] = sorted(np.abs(mult).tolist(),
                                                        reverse=True)
     return out
