@@ -15,14 +15,15 @@ the run from (-1, -3.8) at sigma = 7 "trapped" on an orbit alternating
 between two nearby points, and similar trapping for sigma >~ 4.  The census
 here finds, for every sigma up to 4, a single attractor, the minimum
 (1.690, 1.963); from sigma = 5 on the minimum is no longer an attractor at
-all (its multipliers have left the unit circle), and every start that does
-not diverge lands on one 2-cycle that moves away from the minimum as sigma
-grows (at sigma = 7: (0.957, 2.837) <-> (1.000, 2.876)).  Trapping is
-therefore not bad luck of the start: beyond the flip bifurcation the
-2-cycle is the only bounded attractor.  ``studies/bifurcation_eq15.py``
-locates the flip.  The diverged fraction also grows with sigma, from 0.5%
-of this grid at sigma = 0 to about 70% at sigma = 8; the paper's start stays
-in a bounded basin throughout.
+all (its stiff multiplier has passed -1: the flip bifurcation at
+sigma_c = 4.1951 that ``studies/bifurcation_eq15.py`` locates), and every
+start that does not diverge lands on one 2-cycle born there, which moves
+away from the minimum as sigma grows (at sigma = 7: (0.957, 2.837) <->
+(1.000, 2.876)).  Trapping is therefore not bad luck of the start: beyond
+the flip the 2-cycle is the only bounded attractor.  The diverged fraction
+of this grid grows with sigma, from 0.5% at sigma = 0 to about 70% at
+sigma = 8; at sigma = 8 the paper's start itself diverges, although the
+2-cycle is still stable there: the start has left its basin.
 
 Run ``python studies/basins_eq15.py`` (about 1 minute on 2 cores, Numba
 compilation included; later runs reuse the on-disk kernel cache) or with
