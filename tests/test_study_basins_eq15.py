@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 STUDY = Path(__file__).resolve().parent.parent / "studies" / "basins_eq15.py"
 
@@ -34,3 +35,25 @@ def test_bad_flags_are_refused(tmp_path):
         capture_output=True, text=True,
     )
     assert proc.returncode == 2 and "--jobs must be >= 1" in proc.stderr
+
+
+@pytest.mark.slow
+def test_default_run_matches_docstring_claims(tmp_path):
+    """The full default run (about a minute): the numbers the docstring quotes."""
+    out = tmp_path / "full"
+    subprocess.run([sys.executable, str(STUDY), "--out", str(out)],
+                   capture_output=True, text=True, check=True, timeout=600)
+    summary = json.loads((out / "summary.json").read_text())
+    by_sigma = {s["sigma"]: s for s in summary["sigmas"]}
+    for sigma in (0.0, 0.9, 2.0, 3.0, 4.0):
+        (att,) = by_sigma[sigma]["attractors"]
+        assert att["is_minimum"] and att["name"] == "minimum (1.690, 1.963)"
+    for sigma in (5.0, 6.0, 7.0, 8.0):
+        (att,) = by_sigma[sigma]["attractors"]
+        assert att["period"] == 2 and att["spectral_radius"] < 1
+        assert by_sigma[sigma]["unresolved_fraction"] == 0.0
+    assert by_sigma[7.0]["attractors"][0]["name"] == (
+        "2-cycle (0.957, 2.837)\u2194(1.000, 2.876)")
+    assert abs(by_sigma[0.0]["diverged_fraction"] - 0.005) < 0.002
+    assert abs(by_sigma[8.0]["diverged_fraction"] - 0.70) < 0.01
+    assert by_sigma[8.0]["paper_start_reaches"] == "diverged"
