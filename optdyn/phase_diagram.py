@@ -314,6 +314,53 @@ def linear_phase_diagram(loss, eta, sigma, g=0.9, minimum=None):
     return LinearPhaseDiagram(eta, sigma, g, h, regimes, rho, theta)
 
 
+def sigma_star_from_scan(scan_result, param="sigma"):
+    """The fitted sigma* along a 2-D scan of time-scale fits.
+
+    For a :func:`optdyn.scan` of ``"timescale"`` (results are
+    :class:`~optdyn.fitting.TimescaleFit`) over two hyperparameters, one of
+    them ``param``, take for each value of the other one the grid value of
+    ``param`` with the smallest fitted T.  The answer is only as fine as the
+    grid: no refinement between grid points.
+
+    Parameters
+    ----------
+    scan_result : ScanResult
+    param : str, default 'sigma'
+
+    Returns
+    -------
+    other : ndarray of shape (n,)
+        Values of the other hyperparameter.
+    sigma_star, T_star : ndarray of shape (n,)
+        NaN where every fit along the row failed.
+    at_edge : ndarray of bool, shape (n,)
+        The minimum sits at an end of the ``param`` grid.
+    """
+    if len(scan_result.names) != 2 or param not in scan_result.names:
+        raise ValueError(
+            f"scan_result must scan two hyperparameters including {param!r}; "
+            f"got {scan_result.names}"
+        )
+    axis = scan_result.names.index(param)
+    T = scan_result.array(lambda f: f.T)
+    if axis == 0:
+        T = T.T
+    grid = scan_result.values[axis]
+    other = scan_result.values[1 - axis]
+    star = np.full(other.shape, np.nan)
+    T_star = np.full(other.shape, np.nan)
+    edge = np.zeros(other.shape, dtype=bool)
+    for i in range(other.size):
+        row = T[i]
+        if np.all(~np.isfinite(row)):
+            continue
+        j = int(np.nanargmin(np.where(np.isfinite(row), row, np.nan)))
+        star[i], T_star[i] = grid[j], row[j]
+        edge[i] = j in (0, grid.size - 1)
+    return other, star, T_star, edge
+
+
 def attractor_fractions(scan_result):
     """Fractions of starts reaching the minimum, another attractor, diverging.
 

@@ -128,3 +128,24 @@ def test_rmsprop_sigma_star_is_above_g_at_moderate_eta():
     fig, ax = plt.subplots()
     assert "sigma_star" in pd.plot_rmsprop_sigma_star(res, ax=ax)
     plt.close(fig)
+
+
+def test_sigma_star_from_a_timescale_scan():
+    F = optdyn.OptimizerMap(Quadratic([1.0]), SuperNesterov(eta=0.01, g=0.9, sigma=0))
+    sig = np.linspace(3.0, 12.0, 37)
+    res = optdyn.scan(
+        "timescale",
+        F,
+        {"eta": [0.01, 0.05], "sigma": sig},
+        theta0=[1.0],
+        n_steps=2000,
+    )
+    eta, star, T_star, edge = pd.sigma_star_from_scan(res)
+    np.testing.assert_array_equal(eta, [0.01, 0.05])
+    exact = q.optimal_sigma(eta, 0.9)
+    assert np.all(np.abs(star - exact) <= sig[1] - sig[0])
+    assert list(edge) == [False, False]
+    with pytest.raises(ValueError, match="sigma"):
+        pd.sigma_star_from_scan(
+            optdyn.scan("timescale", F, {"eta": [0.01]}, theta0=[1.0], n_steps=50)
+        )

@@ -43,11 +43,12 @@ def test_sigma_star_quadratic(tmp_path):
 
 
 def test_phase_diagram_quadratic(tmp_path):
-    stdout, s = run("phase_diagram_quadratic", tmp_path)
+    _, s = run("phase_diagram_quadratic", tmp_path, "--jobs", "1")
     gs = [p["g"] for p in s["panels"]]
     assert gs == [0.9, 0.5]
     for p in s["panels"]:
-        assert p["max_abs_fitted_error"] < 1e-3
+        # the scan's fitted sigma* is a grid value: within one grid step
+        assert p["max_abs_fitted_error"] <= p["sigma_grid_step"]
         assert sum(p["regime_fractions"].values()) == pytest.approx(1.0)
     data = np.load(tmp_path / "phase_diagram_quadratic.npz")
     assert data["regime_g0.9"].shape == (100, 120)
