@@ -308,7 +308,7 @@ def main(argv=None):
         c = curves[s]
         at = [c[i] if i <= args.steps else np.nan for i in (10, 100)]
         first = settles_below(c, L_star, 1e-4)
-        print(f"{lab:>9} {at[0]:10.4e} {at[1]:10.4e} {str(first):>9} "
+        print(f"{lab:>9} {at[0]:10.4e} {at[1]:10.4e} {first!s:>9} "
               f"{late[lab]['measured_efold_of_L_minus_Lstar']:11.1f} "
               f"{late[lab]['predicted_T_over_2']:11.1f}  {table[0]['regime'][lab]}")
     print(f"wrote {args.out} in {summary['elapsed_s']} s")

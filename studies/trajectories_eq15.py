@@ -200,7 +200,7 @@ def main(argv=None):
     for key, r in runs.items():
         first = first_below(r["distance"], 1e-2)
         print(f"{run_label(key):>10} {r['distance'][min(100, args.steps)]:11.3e} "
-              f"{r['distance'][-1]:11.3e} {str(first):>10}  {r['fate']}")
+              f"{r['distance'][-1]:11.3e} {first!s:>10}  {r['fate']}")
     print(f"wrote {args.out} in {summary['elapsed_s']} s")
     return summary
 

@@ -181,7 +181,7 @@ def test_adam_and_nadam_with_bias_correction_match_references():
 def test_adam_lookahead_uses_the_last_step():
     """AdamSA's y = theta + sigma (theta_i - theta_{i-1})."""
     opt = AdamSA(0.05, sigma=3.0)
-    F, xs = run(opt, n=5)
+    _, xs = run(opt, n=5)
     x = xs[3]
     step = xs[3, :2] - xs[2, :2]
     y = x[:2] + 3.0 * step

@@ -30,7 +30,8 @@ def test_idx_layout_is_big_endian(tmp_path):
 def test_idx_gzip(tmp_path):
     a = np.arange(10, dtype=np.uint8)
     write_idx(tmp_path / "a.idx", a)
-    (tmp_path / "a.idx.gz").write_bytes(gzip.compress((tmp_path / "a.idx").read_bytes()))
+    packed = gzip.compress((tmp_path / "a.idx").read_bytes())
+    (tmp_path / "a.idx.gz").write_bytes(packed)
     np.testing.assert_array_equal(read_idx(tmp_path / "a.idx.gz"), a)
 
 

@@ -43,7 +43,8 @@ def test_gradient_matches_finite_differences(widths):
     for j in range(theta.size):
         e = np.zeros_like(theta)
         e[j] = h
-        fd[j] = (numpy_loss(net, theta + e)[0] - numpy_loss(net, theta - e)[0]) / (2 * h)
+        up, down = numpy_loss(net, theta + e)[0], numpy_loss(net, theta - e)[0]
+        fd[j] = (up - down) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-10)
 
 

@@ -11,7 +11,8 @@ STUDIES = Path(__file__).resolve().parent.parent / "studies"
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(f"study_{name}", STUDIES / f"{name}.py")
+    path = STUDIES / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"study_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
