@@ -257,6 +257,20 @@ def test_no_progress_bar_off_a_terminal(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_progress_bar_on_request(capsys):
+    pytest.importorskip("tqdm")
+    res = optdyn.scan(
+        fail_once,
+        eq15_map(),
+        {"sigma": [1.0, 2.0]},
+        flag="x",
+        crash=False,
+        progress=True,
+    )
+    assert res.shape == (2,)
+    assert "scan" in capsys.readouterr().err
+
+
 def test_save_is_atomic_and_loadable(tmp_path):
     import joblib
 
