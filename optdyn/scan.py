@@ -184,6 +184,11 @@ def _evaluate(F, analysis, kwargs, n_threads, key):
         return analysis(F, **kwargs)
 
 
+def _evaluate_chunk(task, items, analysis, kwargs, n_threads):
+    """Several grid points in one worker call, each through ``task``."""
+    return [task(F, analysis, kwargs, n_threads, key) for F, key in items]
+
+
 def _cores():
     try:
         return len(os.sched_getaffinity(0))
@@ -367,25 +372,28 @@ def scan(
             results[i] = task(maps[i], analysis, kwargs, n_threads, keys[i])
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    if todo:
+    if todo and workers == 1 and backend is None:
+        outputs = (task(maps[i], analysis, kwargs, n_threads, keys[i]) for i in todo)
+        for i, out in zip(todo, _with_progress(outputs, len(todo), show)):
+            results[i] = out
+    elif todo:
+        # A few interleaved chunks per worker: little dispatch overhead, and
+        # neighbouring (similarly expensive) points go to different workers.
+        # Inside a chunk every point is still cached on its own.
+        n_chunks = min(len(todo), 4 * workers)
+        chunks = [todo[c::n_chunks] for c in range(n_chunks)]
         calls = (
-            joblib.delayed(task)(maps[i], analysis, kwargs, n_threads, keys[i])
-            for i in todo
-        )
-        if workers == 1 and backend is None:
-            outputs = (
-                task(maps[i], analysis, kwargs, n_threads, keys[i]) for i in todo
+            joblib.delayed(_evaluate_chunk)(
+                task, [(maps[i], keys[i]) for i in chunk], analysis, kwargs, n_threads
             )
-            outputs = _with_progress(outputs, len(todo), show)
-            for i, out in zip(todo, outputs):
-                results[i] = out
-        else:
-            # parallel_config (not Parallel's argument) registers 'dask'
-            config = {} if backend is None else {"backend": backend}
-            with joblib.parallel_config(n_jobs=workers, **config):
-                par = joblib.Parallel(return_as="generator")
-                outputs = _with_progress(par(calls), len(todo), show)
-                for i, out in zip(todo, outputs):
+            for chunk in chunks
+        )
+        # parallel_config (not Parallel's argument) registers 'dask'
+        config = {} if backend is None else {"backend": backend}
+        with joblib.parallel_config(n_jobs=workers, **config):
+            par = joblib.Parallel(return_as="generator")
+            for chunk, outs in zip(chunks, _with_progress(par(calls), n_chunks, show)):
+                for i, out in zip(chunk, outs):
                     results[i] = out
 
     arr = np.empty(len(pts), dtype=object)
