@@ -96,3 +96,21 @@ def test_nn_digits_quick_reports_its_data(tmp_path):
         assert all(0.0 <= a <= 1.0 for a in acc)
     first = {r["sigma"]: r["test_accuracy_epoch1"][0] for r in s["mini_batch"]}
     assert first[4.0] > first[0.9]
+
+
+def test_nn_digits_reads_mnist_idx_files(tmp_path):
+    """--mnist-dir with small generated IDX files (784 inputs)."""
+    from optdyn.datasets import write_idx
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "mnist"
+    data.mkdir()
+    for prefix, n in (("train", 60), ("t10k", 20)):
+        write_idx(data / f"{prefix}-images-idx3-ubyte",
+                  rng.integers(0, 256, (n, 28, 28)).astype(np.uint8))
+        write_idx(data / f"{prefix}-labels-idx1-ubyte",
+                  rng.integers(0, 10, n).astype(np.uint8))
+    s = run("nn_digits", tmp_path, "--mnist-dir", str(data), "--batch-size", "20")
+    assert s["data"] == "mnist"
+    assert s["mini_batch_size"] == 20 and s["mini_batch_steps_per_epoch"] == 3
+    assert {r["network"] for r in s["full_batch"]} == {"784-30-10"}
