@@ -27,8 +27,9 @@ Early minimisation is the steep direction's (its critical sigma* = 3.7):
 L - L* stays below 1e-4 from step 118 (sigma = 0), 51 (0.9), 29 (2),
 23 (4), 54 (8) and 45 for gradient descent, so, as in the paper, sigma = 0
 is slower than gradient descent at first, Nesterov is about as fast, and
-sigma >~ 2 is faster (sigma = 8 overshoots: past sigma* the steep
-direction oscillates).  Late in training every momentum run decays at the
+sigma = 2 and 4 are faster (sigma = 8 is past the steep direction's sigma*,
+where its slower root grows to 0.89 per step: the approach is monotone
+but slower).  Late in training every momentum run decays at the
 same rate, set by the shallow direction: the fitted e-folding time of
 L - L* over the last 10% of the steps is 856.5-860.6 steps for sigma = 0-8,
 equal to the predicted T/2 of that direction to 0.1%; T changes by only
