@@ -181,9 +181,10 @@ def make_figure(args, loss, theta_star, runs):
     T1, T2 = np.meshgrid(t1, t2)
     Z = np.vectorize(lambda a, b: loss.value([a, b]))(T1, T2)
     ax.contour(T1, T2, np.log10(Z + 1e-3), levels=18, colors="0.8", linewidths=0.6)
-    for s, r in runs.items():
+    colours = plt.cm.viridis(np.linspace(0.0, 0.9, len(runs)))
+    for (s, r), colour in zip(runs.items(), colours):
         line, = ax.plot(r["theta"][:, 0], r["theta"][:, 1], lw=0.8,
-                        label=f"\u03c3 = {s:g}")
+                        color=colour, label=f"\u03c3 = {s:g}")
         late = r["late"]
         if late["fate"].endswith("cycle"):
             th = np.array(late["theta"])
