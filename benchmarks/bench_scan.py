@@ -5,7 +5,7 @@ Workload: super-accelerated momentum on Eq. (15), eta = 0.01, g = 0.9,
 theta_1 in [-4, 5], theta_2 in [-6, 6] (m = 0), 3000-step budget, each
 point stopped when it settles or diverges; attractors confirmed and named.
 
-    python benchmarks/bench_scan.py [--n 256] [--n-sigma 32]
+    python benchmarks/bench_scan.py [--n 256] [--n-sigma 32] [--repeats 3]
 
 Prints the wall time of ``optdyn.scan`` for
 
@@ -17,7 +17,8 @@ Prints the wall time of ``optdyn.scan`` for
 - ``n_jobs=1`` with Numba threads over both cores, for comparison;
 - a fully cached rerun (every point loaded from the joblib.Memory cache);
 
-and the speed-up of ``n_jobs=2`` over the serial run.  Targets: speed-up
+and the speed-up of ``n_jobs=2`` over the serial run (medians over
+``--repeats`` interleaved runs).  Targets: speed-up
 >= 1.7x on 2 cores, cached rerun < 2 s.  All runs give identical labels
 (checked).  The machine is noisy: compare ratios from one run.
 """
@@ -25,6 +26,7 @@ and the speed-up of ``n_jobs=2`` over the serial run.  Targets: speed-up
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 
@@ -44,6 +46,7 @@ def main():
     p.add_argument("--n", type=int, default=256, help="grid side")
     p.add_argument("--n-sigma", type=int, default=32)
     p.add_argument("--max-steps", type=int, default=3000)
+    p.add_argument("--repeats", type=int, default=3, help="median over repeats")
     args = p.parse_args()
 
     F = optdyn.OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=0.0))
@@ -55,20 +58,25 @@ def main():
     # compile / load kernels in this process before timing
     optdyn.scan("basins", F, {"sigma": [1.0]}, **kw)
 
-    t = time.perf_counter()
-    serial = optdyn.scan("basins", F, params, n_jobs=1, n_threads=1, **kw)
-    t_serial = time.perf_counter() - t
+    def timed(**options):
+        t = time.perf_counter()
+        res = optdyn.scan("basins", F, params, **options, **kw)
+        return time.perf_counter() - t, res
 
     t = time.perf_counter()
-    optdyn.scan("basins", F, {"sigma": [2.0, 3.0]}, n_jobs=2, **kw)  # pool start
+    optdyn.scan("basins", F, {"sigma": [2.0, 3.0, 4.0, 5.0]}, n_jobs=2, **kw)
     t_cold_pool = time.perf_counter() - t
-    t = time.perf_counter()
-    par = optdyn.scan("basins", F, params, n_jobs=2, **kw)
-    t_par = time.perf_counter() - t
 
-    t = time.perf_counter()
-    threaded = optdyn.scan("basins", F, params, n_jobs=1, **kw)
-    t_threaded = time.perf_counter() - t
+    # interleave the configurations so that machine noise hits all of them
+    runs = {"serial": [], "par": [], "threaded": []}
+    for _ in range(args.repeats):
+        t, serial = timed(n_jobs=1, n_threads=1)
+        runs["serial"].append(t)
+        t, par = timed(n_jobs=2)
+        runs["par"].append(t)
+        t, threaded = timed(n_jobs=1)
+        runs["threaded"].append(t)
+    t_serial, t_par, t_threaded = (statistics.median(runs[k]) for k in runs)
 
     cache = tempfile.mkdtemp(prefix="optdyn-bench-")
     try:
