@@ -11,8 +11,8 @@ Prints the wall time of ``optdyn.scan`` for
 
 - ``n_jobs=1`` with one Numba thread (serial reference);
 - ``n_jobs=2`` with one Numba thread per worker (the default budget on two
-  cores), timed with the worker pool already started (a warm-up scan of one
-  point loads the kernels in the workers first; the cold figure, pool start
+  cores), timed with the worker pool already started (a warm-up scan of four
+  points loads the kernels in the workers first; the cold figure, pool start
   included, is printed too);
 - ``n_jobs=1`` with Numba threads over both cores, for comparison;
 - a fully cached rerun (every point loaded from the joblib.Memory cache);
@@ -100,7 +100,7 @@ def main():
         f"  n_jobs=2, 1 thread each      {t_par:8.2f} s   speed-up "
         f"{t_serial / t_par:4.2f}x (target >= 1.7x)"
     )
-    print(f"  (pool start + 2-point warm-up {t_cold_pool:6.2f} s)")
+    print(f"  (pool start + 4-point warm-up {t_cold_pool:6.2f} s)")
     print(
         f"  n_jobs=1, {threaded_threads(cores)} Numba threads      "
         f"{t_threaded:8.2f} s   speed-up {t_serial / t_threaded:4.2f}x"
