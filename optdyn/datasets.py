@@ -58,6 +58,15 @@ def read_idx(path):
     ValueError
         Wrong magic number or element type, a header or body shorter than
         the header promises, or bytes left over after the body.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.idx")
+    >>> write_idx(path, np.arange(6, dtype=np.uint8).reshape(2, 3))
+    >>> read_idx(path)
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=uint8)
     """
     raw = _read_bytes(path)
     if len(raw) < 4:

@@ -338,3 +338,16 @@ def test_with_params_keeps_conventions_and_bad_options_are_named():
         AdamSA(0.1, beta1=1.0)
     with pytest.raises(ValueError, match="unknown hyperparameter 'lr'"):
         opt.with_params(lr=0.1)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["optdyn.optimizers._adaptive", "optdyn.losses._network", "optdyn.datasets"],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -320,6 +320,14 @@ class AdamSA(_AdamFamily):
         an autonomous map (fixed points, cycles, basins, census,
         continuation) refuse it (``autonomous`` is False; see
         :func:`optdyn._validation.require_autonomous`).
+
+    Examples
+    --------
+    >>> from optdyn import OptimizerMap
+    >>> from optdyn.losses import Quadratic
+    >>> F = OptimizerMap(Quadratic([1.0]), AdamSA(0.1, bias_correction=True))
+    >>> F.state_names, F.autonomous
+    (('theta1', 'm1', 'v1', 't1'), False)
     """
 
     _nadam = False
@@ -357,6 +365,11 @@ def torch_sgd(lr, momentum, nesterov=True):
     without.  That is :class:`MomentumSA` with the learning rate on the
     velocity, in the shifted form, with sigma = mu (Nesterov) or 0.  The
     state is (PyTorch's parameter, its ``momentum_buffer``).
+
+    Examples
+    --------
+    >>> torch_sgd(0.1, 0.9)
+    MomentumSA(eta=0.1, g=0.9, sigma=0.9, lr_on='velocity', form='shifted')
     """
     sigma = momentum if nesterov else 0.0
     form = "shifted" if nesterov else "lookahead"
@@ -413,24 +426,34 @@ def optax_rmsprop(
 # ------------------------------------------------------ change of variables
 
 
-def _family_key(opt):
-    """The conventions-free identity two optimizers must share to convert."""
-    if isinstance(opt, (MomentumSA, RMSPropMomentum)):
-        p = opt.params
-        return type(opt).__name__, tuple(sorted(p.items())), opt._options.get(
-            "eps_in_sqrt"
-        )
-    from ._momentum import SuperNesterov
+def _paper_params(opt):
+    """(family, hyperparameters with sigma) of an optimizer we can convert."""
+    from ._momentum import HeavyBall, Nesterov, SuperNesterov
     from ._rmsprop import RMSPropSA
 
-    if isinstance(opt, SuperNesterov):
-        return "MomentumSA", tuple(sorted(opt.params.items())), None
-    if isinstance(opt, RMSPropSA):
-        return "RMSPropMomentum", tuple(sorted(opt.params.items())), True
+    p = opt.params
+    if isinstance(opt, (MomentumSA, SuperNesterov)):
+        return "momentum", p
+    if isinstance(opt, Nesterov):
+        return "momentum", {**p, "sigma": p["g"]}
+    if isinstance(opt, HeavyBall):
+        return "momentum", {**p, "sigma": 0.0}
+    if isinstance(opt, (RMSPropMomentum, RMSPropSA)):
+        return "rmsprop", p
     raise ValueError(
-        "change_of_variables needs MomentumSA, RMSPropMomentum, SuperNesterov "
-        f"or RMSPropSA optimizers; got {opt!r}"
+        "change_of_variables needs momentum (HeavyBall, Nesterov, "
+        "SuperNesterov, MomentumSA) or RMSProp (RMSPropSA, RMSPropMomentum) "
+        f"optimizers; got {opt!r}"
     )
+
+
+def _family_key(opt):
+    """The conventions-free identity two optimizers must share to convert."""
+    family, p = _paper_params(opt)
+    eps_in_sqrt = getattr(opt, "_options", {}).get("eps_in_sqrt", True)
+    if family != "rmsprop":
+        eps_in_sqrt = None
+    return family, tuple(sorted(p.items())), eps_in_sqrt
 
 
 def _convention(opt):
@@ -453,8 +476,10 @@ def change_of_variables(source, target, n_params):
 
     Parameters
     ----------
-    source, target : MomentumSA, RMSPropMomentum, SuperNesterov or RMSPropSA
-        Same family and hyperparameters, any conventions.
+    source, target : Optimizer
+        Momentum (HeavyBall, Nesterov, SuperNesterov, MomentumSA) or RMSProp
+        (RMSPropSA, RMSPropMomentum); same family and hyperparameters (with
+        sigma = g for Nesterov, 0 for HeavyBall), any conventions.
     n_params : int
         D, the number of parameters theta.
 
@@ -462,6 +487,15 @@ def change_of_variables(source, target, n_params):
     -------
     ndarray of shape (k D, k D)
         k = 2 (momentum) or 3 (RMSProp: r is unchanged).
+
+    Examples
+    --------
+    PyTorch's Nesterov state is (theta + g m, -m / eta) of the paper's:
+
+    >>> from optdyn.optimizers import Nesterov
+    >>> change_of_variables(Nesterov(0.1, 0.9), torch_sgd(0.1, 0.9), 1)
+    array([[  1. ,   0.9],
+           [  0. , -10. ]])
     """
     ks, kt = _family_key(source), _family_key(target)
     if ks != kt:
@@ -470,14 +504,15 @@ def change_of_variables(source, target, n_params):
             f"hyperparameters; got {source!r} and {target!r}"
         )
     D = int(n_params)
-    k = 3 if ks[0] == "RMSPropMomentum" else 2
+    k = 3 if ks[0] == "rmsprop" else 2
     I = np.eye(D)
 
     def to_paper(opt):
         # (p, u) -> (theta, m)
         lr_on, form = _convention(opt)
-        kappa = -opt.params["eta"] if lr_on == "velocity" else 1.0
-        sigma = opt.params["sigma"]
+        p = _paper_params(opt)[1]
+        kappa = -p["eta"] if lr_on == "velocity" else 1.0
+        sigma = p["sigma"]
         M = np.eye(k * D)
         M[D : 2 * D, D : 2 * D] = kappa * I  # m = kappa u
         if form == "shifted":
@@ -488,7 +523,7 @@ def change_of_variables(source, target, n_params):
 
     A = to_paper(source)
     B = to_paper(target)
-    return np.linalg.solve(B, A)
+    return np.linalg.solve(B, A) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def convert_state(x, source, target):
@@ -498,7 +533,7 @@ def convert_state(x, source, target):
     axis.
     """
     x = np.asarray(x, dtype=np.float64)
-    k = 3 if _family_key(source)[0] == "RMSPropMomentum" else 2
+    k = 3 if _family_key(source)[0] == "rmsprop" else 2
     if x.shape[-1] % k:
         raise ValueError(
             f"x must have a multiple of {k} components for {source!r}; "
