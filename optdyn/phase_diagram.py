@@ -404,8 +404,9 @@ def plot_loss_phase_diagram(linear, ax=None, fractions=None, legend=True):
     :func:`attractor_fractions`, on the scan's own (eta, sigma) grid) or,
     without scan data, the spectral radius of the linearised map.  On top,
     for each Hessian direction h: its stability limit
-    sigma = (1 + g)/(h eta) - 1/2 (solid) and its critical damping sigma*
-    (dashed).
+    sigma = (1 + g)/(h eta) - 1/2 (solid), its critical damping sigma*
+    (dashed: underdamped below, overdamped above) and sigma = g/(h eta)
+    (dotted: beyond it one root is negative, steps alternate).
 
     Parameters
     ----------
@@ -465,6 +466,14 @@ def plot_loss_phase_diagram(linear, ax=None, fractions=None, legend=True):
             lw=1.2,
             ls="--",
             label=f"critical damping σ*, h = {h:.3g}",
+        )
+        (art[f"oscillating_{i}"],) = ax.plot(
+            e,
+            quadratic.overdamped_limit(h * e, linear.g),
+            color=c,
+            lw=1.0,
+            ls=":",
+            label=f"negative root beyond, h = {h:.3g}",
         )
     ax.set_xscale("log")
     ax.set_xlim(linear.eta.min(), linear.eta.max())
