@@ -315,10 +315,14 @@ class AdamSA(_AdamFamily):
         Without it the map on (theta, m, v) is autonomous.  With it the map
         depends on the step count t, which the state carries as a fourth
         slot (t, one copy per component; ``initial_state`` sets t = 0 and
-        each step adds 1), so ``step``, ``jacobian``, ``trajectory`` and
-        ``ensemble`` work on the extended state, while analyses that need
-        an autonomous map (fixed points, cycles, basins, census,
-        continuation) refuse it (``autonomous`` is False; see
+        each step adds 1).  The extended map (theta, m, v, t) is
+        autonomous again but has no fixed points (t grows), so: ``step``,
+        ``jacobian``, ``trajectory``, ``ensemble``, ``jacobian_spectrum``,
+        ``lyapunov_spectrum`` and ``orbit_diagram`` accept it; analyses
+        that look for fixed points or cycles (``fixed_points``,
+        ``periodic_orbits``, ``refine_orbit``, ``census``, ``basins``,
+        ``continuation``) refuse it with a ValueError, since
+        ``autonomous`` is False (see
         :func:`optdyn._validation.require_autonomous`).
 
     Examples
