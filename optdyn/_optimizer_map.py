@@ -51,8 +51,12 @@ class OptimizerMap(Map):
         self.param_names = optimizer.param_names
         self._param_values = optimizer.hp
         self.autonomous = optimizer.autonomous
-        slots = optimizer.n_check_slots or optimizer.n_slots
-        self.n_check = slots * loss.dim
+        # The settling test compares every state component.  A second-moment
+        # buffer r relaxes only at the rate beta2 (0.999), so adaptive
+        # optimizers need long budgets to settle; testing (theta, m) alone
+        # would declare points settled while r, and with it the effective
+        # learning rate, is still drifting.
+        self.n_check = self.dim
         self._kernels_module = None
 
     # -- kernels -----------------------------------------------------------

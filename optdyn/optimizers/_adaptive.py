@@ -209,7 +209,6 @@ class RMSPropMomentum(_Conventional):
 
     param_names = ("eta", "g", "sigma", "beta2", "eps")
     n_slots = 3
-    n_check_slots = 2
     _prefix = "rmsprop_conv"
 
     def __init__(
@@ -249,7 +248,6 @@ class RMSPropMomentum(_Conventional):
 
 class _AdamFamily(_Conventional):
     param_names = ("eta", "beta1", "beta2", "sigma", "eps")
-    n_check_slots = 2
     _prefix = "adam_sa"
     _nadam = False
 

@@ -26,8 +26,6 @@ class Optimizer:
     param_names = ()
     n_slots = 1
     slot_names = ("theta",)
-    #: Slots compared by the settling test (all but slowly drifting ones).
-    n_check_slots = None
     #: Whether the map depends on the step count (bias correction).
     autonomous = True
     _rule = None

@@ -14,7 +14,10 @@ class RMSPropSA(Optimizer):
         theta <- theta + m
 
     eps sits inside the square root, as in the paper and optax's default.
-    The state is (theta, m, r); r starts at 0.
+    The state is (theta, m, r); r starts at 0.  Since r relaxes at the rate
+    beta2, orbits settle (all of theta, m and r) only after a few times
+    1 / (1 - beta2) steps: give :func:`optdyn.basins` and
+    :func:`optdyn.census` budgets of tens of thousands of steps.
 
     Parameters
     ----------
@@ -33,8 +36,6 @@ class RMSPropSA(Optimizer):
     param_names = ("eta", "g", "sigma", "beta2", "eps")
     n_slots = 3
     slot_names = ("theta", "m", "r")
-    # r relaxes at the rate beta2 and would keep the settling test waiting.
-    n_check_slots = 2
     _rule = "rmsprop_sa"
 
     def __init__(self, eta, g, sigma, beta2=0.999, eps=1e-7):
