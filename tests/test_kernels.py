@@ -59,6 +59,8 @@ def ensemble_py(step, x0, max_steps, C, R, atol, rtol, bound, n_check):
                 if max(abs(a - b) for a, b in zip(x[:n_check], prev[:n_check])) <= tol:
                     return x, t, SETTLED, p
         if t == max_steps:
+            if not all(abs(v) <= bound for v in x):
+                return x, t, DIVERGED, 0
             return x, t, MOVING, 0
 
 
@@ -113,6 +115,15 @@ def test_ensemble_budget_not_a_multiple_of_check_interval():
     assert list(res.steps) == [45, 45]
     np.testing.assert_allclose(res.final[:, 0], np.array([1.0, 2.0]) * (1 - 1e-4) ** 45,
                                rtol=1e-13)
+
+
+def test_divergence_in_the_last_partial_check_window_is_reported():
+    # From (5, -6) at sigma = 7 the orbit is NaN within 10 steps.
+    F = OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=7.0))
+    res = optdyn.ensemble(F, np.array([[5.0, -6.0, 0.0, 0.0]]), 10)
+    assert res.status[0] == DIVERGED and res.steps[0] == 10
+    out = optdyn.basins(F, optdyn.Grid((5, 5.1, 2), (-6, -5.9, 2)), 10)
+    assert out.fractions["diverged"] == 1.0
 
 
 def test_ensemble_results_do_not_depend_on_threads():

@@ -166,8 +166,9 @@ def ensemble(
     check_every : int
         Each point is tested for settling and divergence when its step count
         is a multiple of ``check_every`` (C), comparing x_t with x_{t-p} for
-        p = 1 .. min(max_period, C - 1).  A point still moving at
-        ``max_steps`` stops there with status MOVING.  The schedule depends
+        p = 1 .. min(max_period, C - 1).  A point that reaches
+        ``max_steps`` between tests stops there, DIVERGED if it has (the
+        divergence test runs at the last step too), else MOVING.  The schedule depends
         on the point alone, which keeps results independent of threading.
     max_period : int
         Longest cycle period detected.
@@ -251,10 +252,13 @@ def ensemble(
                     for b in range(B):
                         i = lane_point[b]
                         if i >= 0 and lane_age[b] + j == max_steps:
+                            code = MOVING
                             for s in range(S):
                                 XF[i, s] = X[s, b]
+                                if not (abs(X[s, b]) <= bound):
+                                    code = DIVERGED
                             steps[i] = max_steps
-                            status[i] = MOVING
+                            status[i] = code
                             period[i] = 0
 
             # Test every lane; record and refill the ones that stopped.
