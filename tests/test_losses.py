@@ -97,6 +97,39 @@ def test_custom_loss_with_and_without_hessian():
                                atol=1e-8)
 
 
+@njit
+def _grad_short(t):
+    return np.array([2.0 * t[0]])
+
+
+@njit
+def _grad_scalar(t):
+    return 2.0 * t[0]
+
+
+@njit
+def _value_untypable(t):
+    return t + "x"
+
+
+def test_custom_loss_with_wrong_shapes_is_refused():
+    with pytest.raises(ValueError, match=r"grad must return an array of shape "
+                                         r"\(2,\); got \(1,\)"):
+        CustomLoss(_value, _grad_short, dim=2)
+    with pytest.raises(ValueError, match=r"grad must return an array of shape "
+                                         r"\(2,\); got \(\)"):
+        CustomLoss(_value, _grad_scalar, dim=2)
+    with pytest.raises(ValueError, match=r"hess must return an array of shape "
+                                         r"\(2, 2\)"):
+        CustomLoss(_value, _grad, dim=2, hess=_grad)
+    with pytest.raises(ValueError, match="minima entry must be a vector of length 2"):
+        CustomLoss(_value, _grad, dim=2, minima=[[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match=r"shape \(3,\); got \(2,\)"):
+        CustomLoss(_value, _grad, dim=3)
+    with pytest.raises(ValueError, match="failed on a test point theta of shape"):
+        CustomLoss(_value_untypable, _grad, dim=2)
+
+
 def test_bad_loss_input():
     with pytest.raises(ValueError, match="k must"):
         Quadratic([])

@@ -4,7 +4,7 @@
 import numpy as np
 from numba import njit
 
-from .._validation import check_int
+from .._validation import check_int, check_vector
 from ._base import Loss
 
 #: Relative step of the central-difference Hessian: cbrt(machine epsilon).
@@ -85,7 +85,10 @@ class CustomLoss(Loss):
         Approximate minima; :attr:`minima` polishes them by Newton's method.
     name : str, optional
 
-    Kernels built on user functions compile once per process; they are not
+    The functions are called once on a test point at construction, so that
+    a gradient or Hessian of the wrong shape fails at once with a clear
+    message.  Kernels built on user functions compile once per process; they
+    are not
     cached on disk, because Numba cannot cache code that calls functions it
     did not see at import time.
 
@@ -123,7 +126,43 @@ class CustomLoss(Loss):
                 "loss_hess": self._hess_kernel,
             }
         }
-        self._minima_guess = tuple(np.asarray(m, dtype=np.float64) for m in minima)
+        self._minima_guess = tuple(
+            check_vector("minima entry", m, self.dim) for m in minima
+        )
+        self._check_shapes()
+
+    def _check_shapes(self):
+        """Call the user functions once, so a wrong shape fails here, clearly.
+
+        A gradient of the wrong length would otherwise make the compiled
+        kernels read or write past the end of their arrays.
+        """
+        value, grad, hess = self._user
+        theta = np.full(self.dim, 0.5)
+        try:
+            v = value(theta)
+            g = grad(theta)
+            h = None if hess is None else hess(theta)
+        except Exception as exc:  # Numba typing errors are long; keep the gist
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ValueError(
+                f"the loss functions of CustomLoss {self.name!r} failed on a test "
+                f"point theta of shape ({self.dim},): {type(exc).__name__}: {first}"
+            ) from exc
+        if np.ndim(v) != 0:
+            raise ValueError(
+                f"value must return a scalar; got an array of shape {np.shape(v)}"
+            )
+        if np.shape(g) != (self.dim,):
+            raise ValueError(
+                f"grad must return an array of shape ({self.dim},); "
+                f"got {np.shape(g)}"
+            )
+        if h is not None and np.shape(h) != (self.dim, self.dim):
+            raise ValueError(
+                f"hess must return an array of shape ({self.dim}, {self.dim}); "
+                f"got {np.shape(h)}"
+            )
 
     def key(self):
         return ("CustomLoss", self.name, self.dim, tuple(id(f) for f in self._user))
