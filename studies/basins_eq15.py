@@ -47,6 +47,7 @@ from joblib import Parallel, delayed
 
 import optdyn
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_int
 from optdyn.losses import Eq15
 from optdyn.optimizers import SuperNesterov
 
@@ -56,34 +57,54 @@ PAPER_START = (-1.0, -3.8)
 DEFAULT_SIGMAS = (0.0, 0.9, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
 
 
+QUICK = {"sigmas": [0.9, 4.0, 7.0], "grid": [60, 60], "max_steps": 2000}
+FULL = {"sigmas": list(DEFAULT_SIGMAS), "grid": [400, 400], "max_steps": 3000}
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Basins of attraction of super-accelerated momentum on Eq. (15)."
     )
-    p.add_argument("--sigmas", type=float, nargs="+", default=list(DEFAULT_SIGMAS),
-                   help="look-ahead values sigma (default: %(default)s)")
+    p.add_argument("--sigmas", type=float, nargs="+",
+                   help="look-ahead values sigma (default: 0 0.9 2 3 4 5 6 7 8)")
     p.add_argument("--eta", type=float, default=0.01, help="learning rate eta")
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
-    p.add_argument("--grid", type=int, nargs=2, default=(400, 400),
-                   metavar=("N1", "N2"), help="grid points along theta_1, theta_2")
+    p.add_argument("--grid", type=int, nargs=2, metavar=("N1", "N2"),
+                   help="grid points along theta_1, theta_2 (default: 400 400)")
     p.add_argument("--theta1", type=float, nargs=2, default=(-4.0, 5.0),
-                   metavar=("LO", "HI"), help="theta_1 range")
+                   metavar=("LO", "HI"), help="theta_1 range (default: -4 5)")
     p.add_argument("--theta2", type=float, nargs=2, default=(-6.0, 6.0),
-                   metavar=("LO", "HI"), help="theta_2 range")
-    p.add_argument("--max-steps", type=int, default=3000, help="step budget per start")
+                   metavar=("LO", "HI"), help="theta_2 range (default: -6 6)")
+    p.add_argument("--max-steps", type=int,
+                   help="step budget per start (default: 3000)")
     p.add_argument("--max-period", type=int, default=8, help="longest cycle detected")
     p.add_argument("--jobs", type=int, default=2,
                    help="parallel joblib workers over sigma (default 2)")
     p.add_argument("--out", default="results/basins_eq15", help="output folder")
     p.add_argument("--quick", action="store_true",
-                   help="coarse grid, three sigmas: a check that runs in seconds")
+                   help="defaults for a check in seconds: sigma 0.9 4 7, a 60x60 "
+                        "grid, 2000 steps (flags given explicitly still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.sigmas = [0.9, 4.0, 7.0]
-        args.grid = (60, 60)
-        args.max_steps = 2000
-    if args.jobs < 1:
-        p.error(f"--jobs must be >= 1; got {args.jobs}")
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--eta/--g", lambda: SuperNesterov(eta=args.eta, g=args.g, sigma=0.0)),
+        ("--sigmas", lambda: [SuperNesterov(0.01, 0.9, s) for s in args.sigmas]),
+        ("--grid/--theta1/--theta2", lambda: optdyn.Grid(
+            (*args.theta1, args.grid[0]), (*args.theta2, args.grid[1]))),
+        ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
+        ("--max-period", lambda: check_int("max_period", args.max_period, 1)),
+        ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 

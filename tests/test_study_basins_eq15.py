@@ -29,12 +29,32 @@ def test_quick_run_writes_png_npz_json(tmp_path):
     assert (out / "basins_eq15.png").stat().st_size > 20_000
 
 
-def test_bad_flags_are_refused(tmp_path):
+@pytest.mark.parametrize("flags,message", [
+    (["--jobs", "0"], "--jobs: jobs must be an integer >= 1; got 0"),
+    (["--eta", "-1"], "--eta/--g: eta must be > 0"),
+    (["--grid", "0", "10"], "axis1 n must be an integer >= 1; got 0"),
+    (["--theta1", "5", "-4"], "axis1 needs lo < hi"),
+    (["--max-steps", "0"], "--max-steps: max_steps must be an integer >= 1"),
+    (["--sigmas", "nan"], "--sigmas: sigma must be a finite real number"),
+])
+def test_bad_flags_are_refused_by_name(tmp_path, flags, message):
     proc = subprocess.run(
-        [sys.executable, str(STUDY), "--jobs", "0", "--out", str(tmp_path)],
+        [sys.executable, str(STUDY), *flags, "--out", str(tmp_path)],
         capture_output=True, text=True,
     )
-    assert proc.returncode == 2 and "--jobs must be >= 1" in proc.stderr
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_quick_keeps_explicit_flags():
+    sys.path.insert(0, str(STUDY.parent))
+    try:
+        import basins_eq15
+    finally:
+        sys.path.pop(0)
+    args = basins_eq15.parse_args(["--quick", "--grid", "3", "3", "--sigmas", "2"])
+    assert args.grid == [3, 3] and args.sigmas == [2.0] and args.max_steps == 2000
 
 
 @pytest.mark.slow
