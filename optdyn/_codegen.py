@@ -28,6 +28,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import _io
+
 _TEMPLATE = Path(__file__).parent / "_kernels" / "pair_template.py"
 _START = "# >>> bindings"
 _END = "# <<< bindings"
@@ -115,11 +117,7 @@ def _render(template, binding_text):
 
 
 def _write_atomic(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    _io._atomic(path, lambda tmp: Path(tmp).write_text(text), ".py")
 
 
 def _dependency_hashes(*bindings):

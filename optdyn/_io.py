@@ -1,11 +1,26 @@
 """Atomic writes: a result file is either complete or absent, never partial."""
 
+import functools
 import json
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+
+@functools.lru_cache(maxsize=None)
+def default_mode():
+    """File mode of a newly created file under the process's umask.
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; results
+    and generated kernels are given the usual mode instead, so that others
+    sharing a results folder or a kernel cache can read them.  (Reading the
+    umask means setting it for an instant, so it is read once.)
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _atomic(path, write, suffix):
@@ -15,6 +30,7 @@ def _atomic(path, write, suffix):
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

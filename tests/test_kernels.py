@@ -181,3 +181,15 @@ def test_ensemble_bad_input():
         optdyn.ensemble(F, np.zeros((1, 4)), 5, check_every=8)
     with pytest.raises(ValueError, match="n_threads must be an integer >= 1"):
         optdyn.ensemble(F, np.zeros((1, 4)), 5, n_threads=0)
+
+
+def test_result_files_are_written_atomically_with_the_usual_mode(tmp_path):
+    from optdyn._io import default_mode, write_json, write_npz
+
+    p = write_json(tmp_path / "a" / "s.json", {"x": np.float64(1.5)})
+    q = write_npz(tmp_path / "a" / "d.npz", labels=np.arange(3))
+    assert p.read_text().strip().startswith("{")
+    assert np.load(q)["labels"].tolist() == [0, 1, 2]
+    for f in (p, q):
+        assert (os.stat(f).st_mode & 0o777) == default_mode()
+    assert sorted(x.name for x in (tmp_path / "a").iterdir()) == ["d.npz", "s.json"]
