@@ -56,7 +56,13 @@ from ._validation import (
     check_positive,
     require_autonomous,
 )
-from .orbits import _default_period, _initial_points, newton_cycle, shooting_matrix
+from .orbits import (
+    _default_period,
+    _initial_points,
+    newton_cycle,
+    newton_step,
+    shooting_matrix,
+)
 from .spectra import IMAG_TOL, clean_eigenvalues, monodromy
 
 #: Kinds of bifurcation points reported along a branch.
@@ -114,6 +120,21 @@ class BifurcationPoint:
     angle: float = None
     located: bool = True
     child: "Branch" = field(default=None, repr=False)
+
+    def __repr__(self):
+        text = f"{self.kind} of the period-{self.period} orbit at {self.param}="
+        text += f"{self.value:.10g}"
+        if not self.located:
+            text += " (not located: interpolated)"
+        if self.criticality:
+            text += f", {self.criticality}"
+        text += f", stability {self.stability}"
+        if self.angle is not None:
+            text += f", angle {self.angle:.6g}"
+        if self.child is not None:
+            text += f", child: period-{self.child.period} branch of "
+            text += f"{len(self.child.values)} points"
+        return f"BifurcationPoint({text})"
 
     def to_dict(self):
         """A JSON-ready summary (the child branch is not included)."""
@@ -173,6 +194,23 @@ class Branch:
     status: str
     n_failed_corrections: int = 0
     origin: BifurcationPoint = field(default=None, repr=False)
+
+    def __repr__(self):
+        n = len(self.values)
+        head = f"Branch(period {self.period} in {self.param}, "
+        if n == 0:
+            return head + f"no points; status: {self.status})"
+        lo, hi = float(np.min(self.values)), float(np.max(self.values))
+        head += f"{n} points, {self.param} in [{lo:.6g}, {hi:.6g}], "
+        head += f"{int(np.count_nonzero(self.stable))} stable; "
+        shown = [repr(b)[len("BifurcationPoint("):-1] for b in self.bifurcations[:4]]
+        if len(self.bifurcations) > 4:
+            shown.append(f"... {len(self.bifurcations) - 4} more")
+        if shown:
+            head += "bifurcations: " + "; ".join(shown) + "; "
+        else:
+            head += "no bifurcation; "
+        return head + f"status: {self.status})"
 
     @property
     def spectral_radius(self):
@@ -381,7 +419,9 @@ class _System:
         M = np.vstack([A, t_prev[None, :]])
         rhs = np.zeros(self.N + 1)
         rhs[-1] = 1.0
-        z = scipy.linalg.solve(M, rhs, check_finite=False)
+        z = newton_step(M, rhs)
+        if z is None:
+            raise scipy.linalg.LinAlgError("singular or ill-conditioned tangent system")
         return z / np.linalg.norm(z)
 
     def correct(self, Y_pred, t, Y_base, s, tol, max_iter):
@@ -400,13 +440,8 @@ class _System:
                     break
                 A, _ = self.matrix(Y)
                 M = np.vstack([A, t[None, :]])
-                try:
-                    dY = scipy.linalg.solve(
-                        M, -np.append(g, c), check_finite=False
-                    )
-                except (scipy.linalg.LinAlgError, ValueError):
-                    return Y, False, it
-                if not np.all(np.isfinite(dY)):
+                dY = newton_step(M, -np.append(g, c))
+                if dY is None:
                     return Y, False, it
                 Y = Y + dY
         return Y, False, max_iter
@@ -484,7 +519,10 @@ def continuation(
         a 2-D array, else 1.
     param_range : (float, float), optional
         The branch stops when the parameter leaves [low, high]; its last
-        point is then placed exactly on the bound.
+        point is then placed exactly on the bound.  Where the map itself
+        refuses a value first (eta > 0, 0 <= g < 1, ...), the step is
+        bisected towards that edge down to ``ds_min`` and the branch stops
+        within about ``ds_min`` of it, its ``status`` naming the edge.
     direction : {1, -1}, optional
         Start towards increasing (1) or decreasing (-1) parameter.
     ds, ds_min, ds_max : float, optional
@@ -623,6 +661,7 @@ def _run(system, start_points, t, st, depth, is_child, origin):
     ds = st.ds
     n_failed = 0
     status = f"reached max_points={st.max_points}"
+    edge = None  # the map's refusal, once a step has left its domain
 
     while len(pts) < st.max_points:
         # predictor and corrector
@@ -633,8 +672,16 @@ def _run(system, start_points, t, st, depth, is_child, origin):
             if ok:
                 t_new = system.tangent(Y_new, t)
         except _ParamDomainError as exc:
-            status = f"parameter left the map's domain: {exc}"
-            break
+            # the step left the map's domain: shorten it towards the edge
+            ds, edge = _step_to_edge(system, Y, t, ds, st.ds_min, str(exc))
+            if ds < st.ds_min:
+                status = (
+                    f"stopped at the edge of the map's domain, last point "
+                    f"{system.param}={Y[-1]:.10g}: a step further is refused "
+                    f"({edge})"
+                )
+                break
+            continue
         except (scipy.linalg.LinAlgError, ValueError):
             ok = False
         if ok and t_new @ t < 0.9 and ds > st.ds_min * 2:
@@ -718,7 +765,9 @@ def _run(system, start_points, t, st, depth, is_child, origin):
         pts.append(Y_new)
         mults.append(lam_new)
         Y, t, psi, lam = Y_new, t_new, psi_new, lam_new
-        if its <= 3:
+        if edge is not None:
+            pass  # near the domain's edge: no growth, the next step bisects
+        elif its <= 3:
             ds = min(ds * 1.5, st.ds_max)
         elif its >= 6:
             ds = max(ds * 0.6, st.ds_min)
@@ -738,6 +787,43 @@ def _run(system, start_points, t, st, depth, is_child, origin):
         n_failed_corrections=n_failed,
         origin=origin,
     )
+
+
+def _step_to_edge(system, Y, t, ds, ds_min, message):
+    """A shorter step from Y along t that stays in the map's domain.
+
+    When the predicted parameter Y[-1] + ds t[-1] is refused by the map,
+    bisect on the arclength s in (0, ds) for the last predicted parameter
+    the map accepts, to within ds_min.  When the prediction was accepted
+    (a corrector iterate strayed out), halve ds.
+
+    Returns
+    -------
+    ds : float
+        The new step (below ds_min when Y is already at the edge).
+    message : str
+        The map's refusal of the closest refused parameter value.
+    """
+
+    def refusal(s):
+        try:
+            system.map_at(Y[-1] + s * t[-1])
+        except _ParamDomainError as exc:
+            return str(exc)
+        return None
+
+    first = refusal(ds)
+    if first is None:
+        return 0.5 * ds, message
+    lo, hi, message = 0.0, ds, first
+    while hi - lo > ds_min:
+        mid = 0.5 * (lo + hi)
+        why = refusal(mid)
+        if why is None:
+            lo = mid
+        else:
+            hi, message = mid, why
+    return lo, message
 
 
 def _locate(system, Y, t, ds, which, st, t_new, psi0, psi1):

@@ -47,6 +47,15 @@ class OrbitDiagram:
     start: str
     state_names: tuple
 
+    def __repr__(self):
+        n_values, n_keep, dim = self.samples.shape
+        lo, hi = float(np.min(self.values)), float(np.max(self.values))
+        return (
+            f"OrbitDiagram({self.param} in [{lo:.6g}, {hi:.6g}], {n_values} "
+            f"values, {n_keep} samples of {dim}-component states each, "
+            f"{self.start} start, {int(np.count_nonzero(self.diverged))} diverged)"
+        )
+
     def plot(self, ax=None, component=0, *, s=0.3, color="k", alpha=0.5,
              label=None, **scatter_kw):
         """Scatter the samples of one component against the parameter.

@@ -14,6 +14,7 @@ M = J(x_{p-1}) ... J(x_0); the cycle is stable when all lie inside the unit
 circle.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +110,10 @@ class OrbitSearch:
         Solves that converged (before removing duplicates, lower periods and
         orbits outside the box).
     n_failed : int
-        Solves that did not converge within the iteration budget.
+        Solves that did not converge: the iteration budget ran out, the
+        residual stopped decreasing, an iterate became non-finite, or a
+        Newton step met a singular or ill-conditioned shooting matrix
+        (reported here, never as a warning).
     n_lower_period : int
         Converged solves rejected because the cycle has a smaller period.
     n_outside : int
@@ -170,11 +174,33 @@ def _scale(X):
     return 1.0 + np.max(np.abs(X))
 
 
+def newton_step(A, rhs):
+    """The solution d of A d = rhs, or None when it cannot be trusted.
+
+    None when A is singular, when its reciprocal condition number is below
+    machine epsilon (scipy's ill-conditioning test: the step would carry no
+    correct digit) or when d is not finite.  The caller counts this as a
+    failed Newton solve; no :class:`scipy.linalg.LinAlgWarning` reaches the
+    user.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            d = scipy.linalg.solve(A, rhs, check_finite=False)
+        except (scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
+            return None
+    if not np.all(np.isfinite(d)):
+        return None
+    return d
+
+
 def newton_cycle(F, X0, *, tol=1e-11, max_iter=50):
     """Solve the shooting system by damped Newton from the points X0.
 
     Each step solves A dX = -R (scipy.linalg.solve) and halves the step
-    (up to 20 times) while the max-norm residual does not decrease.
+    (up to 20 times) while the max-norm residual does not decrease.  A
+    singular or ill-conditioned A (see :func:`newton_step`) ends the solve
+    as a failure, with the residual reached so far; it never warns.
 
     Returns
     -------
@@ -202,11 +228,8 @@ def newton_cycle(F, X0, *, tol=1e-11, max_iter=50):
             if it == max_iter:
                 break
             A, _ = shooting_matrix(F, X)
-            try:
-                dX = scipy.linalg.solve(A, -R.ravel(), check_finite=False)
-            except (scipy.linalg.LinAlgError, ValueError):
-                return X, float(res), it, False
-            if not np.all(np.isfinite(dX)):
+            dX = newton_step(A, -R.ravel())
+            if dX is None:
                 return X, float(res), it, False
             dX = dX.reshape(p, n)
             lam = 1.0
@@ -225,9 +248,8 @@ def newton_cycle(F, X0, *, tol=1e-11, max_iter=50):
 
 def _polish(F, X, R):
     A, _ = shooting_matrix(F, X)
-    try:
-        dX = scipy.linalg.solve(A, -R.ravel(), check_finite=False)
-    except (scipy.linalg.LinAlgError, ValueError):
+    dX = newton_step(A, -R.ravel())
+    if dX is None:
         return X, np.inf
     X_new = X + dX.reshape(X.shape)
     res_new = np.max(np.abs(shooting_residual(F, X_new)))

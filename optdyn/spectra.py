@@ -131,6 +131,16 @@ class LyapunovResult:
     n_transient: int
     final: np.ndarray
 
+    def __repr__(self):
+        ex = np.array2string(self.exponents[:4], precision=4, separator=", ")
+        if self.exponents.size > 4:
+            ex = ex[:-1] + f", ... {self.exponents.size - 4} more]"
+        period = f", period {self.period}" if self.period else ""
+        return (
+            f"LyapunovResult({self.kind}{period}, exponents per step {ex}, "
+            f"over {self.n_steps} steps after {self.n_transient})"
+        )
+
     @property
     def max_exponent(self):
         """The largest exponent."""

@@ -175,13 +175,43 @@ def critical_sigma(F, theta=None):
     -------
     float
 
+    Raises
+    ------
+    ValueError
+        When no sigma makes the minimum stable: the interval of
+        :func:`sigma_stability_interval` is empty because eta h_max >= 4
+        (eta / sqrt(eps) h_max >= 4 for RMSPropSA), so there is no loss of
+        stability to locate.  The message gives eta h_max and the largest
+        eta for which a critical sigma exists, 4 / h_max (4 sqrt(eps) /
+        h_max for RMSPropSA).  Also when theta is not a minimum.
+
     Examples
     --------
     >>> from optdyn import OptimizerMap
     >>> from optdyn.losses import Eq15
-    >>> from optdyn.optimizers import SuperNesterov
+    >>> from optdyn.optimizers import RMSPropSA, SuperNesterov
     >>> F = OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=0.0))
     >>> round(critical_sigma(F), 6)
     4.195054
+    >>> critical_sigma(F.with_params(eta=0.1))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: no sigma makes the minimum ... stable: ...
     """
-    return sigma_stability_interval(F, theta)[1]
+    h = _hessian_spectrum(F, theta)
+    a = _effective_eta(F) * h[-1]
+    if a < 4.0:
+        return sigma_stability_interval(F, theta)[1]
+
+    where = "the loss's first known minimum" if theta is None else "theta"
+    if isinstance(F.optimizer, RMSPropSA):
+        eps = F.params["eps"]
+        lhs, bound = "eta h_max / sqrt(eps)", 4.0 * math.sqrt(eps) / h[-1]
+    else:
+        lhs, bound = "eta h_max", 4.0 / h[-1]
+    raise ValueError(
+        f"no sigma makes the minimum ({where}) stable: {lhs} = {a:.6g} >= 4 "
+        f"with eta={F.params['eta']!r} and h_max={h[-1]:.6g}, the largest "
+        f"Hessian eigenvalue there, so there is no critical sigma; one exists "
+        f"for eta < {bound:.6g}"
+    )

@@ -183,9 +183,30 @@ def test_flip_in_g_and_the_domain_edge():
     assert b.kind == "flip" and abs(b.value - 0.5) <= 1e-6 * 0.5
     assert b.stability == "lost"  # stable at g = 0.9 (3 < 2 + 2g), not below 0.5
     # g must stay in [0, 1): the branch ends at the edge, with a reason
-    assert "parameter left the map's domain" in br.status
+    assert "stopped at the edge of the map's domain" in br.status
     assert "g must lie in" in br.status
-    assert br.values.min() >= 0.0
+    assert 0.0 <= br.values.min() <= 1e-8
+
+
+def test_continuation_approaches_the_domain_edge():
+    # regression: a step that left the map's domain ended the branch at once
+    # (eta: after one point; g: at 0.98125); it is now bisected to the edge
+    F = optdyn.OptimizerMap(Eq15(), SuperNesterov(eta=0.001, g=G, sigma=1.0))
+    x0 = F.initial_state(Eq15().minima[0])
+    br = optdyn.continuation(F, x0, "eta", direction=-1)
+    assert len(br.values) >= 2 and 0.0 < br.values[-1] <= 1e-8
+    assert br.status.startswith("stopped at the edge of the map's domain")
+    assert "eta must be > 0" in br.status
+    # the minimum is a fixed point for every eta
+    assert np.max(np.abs(br.theta[:, 0] - Eq15().minima[0])) <= 1e-12
+
+    F = F.with_params(eta=0.01)
+    br = optdyn.continuation(F, x0, "g", param_range=(0.9, 1.5))
+    assert 1.0 - 1e-8 <= br.values[-1] < 1.0
+    assert np.all(np.diff(br.values) > 0)
+    assert "g must lie in [0.0, 1.0)" in br.status
+    # all of it inside the interval of g where the minimum is stable
+    assert br.stable.all() and not br.bifurcations
 
 
 def test_rmsprop_flip_uses_eta_over_sqrt_eps():
@@ -203,6 +224,29 @@ def test_rmsprop_flip_uses_eta_over_sqrt_eps():
     # the paper's RMSProp setting on Eq15 (eta = 0.1): never stable
     F = optdyn.OptimizerMap(Eq15(), RMSPropSA(eta=0.1, g=G, sigma=0.0))
     assert all(math.isnan(v) for v in optdyn.sigma_stability_interval(F))
+
+
+def test_critical_sigma_without_a_stable_sigma_says_why():
+    # regression: a bare NaN came back where a float was documented
+    from optdyn.optimizers import RMSPropSA
+
+    h_max = np.linalg.eigvalsh(Eq15().hessian(Eq15().minima[0]))[-1]
+    F = optdyn.OptimizerMap(Eq15(), RMSPropSA(eta=0.1, g=G, sigma=1.0))
+    a = 0.1 / math.sqrt(1e-7) * h_max
+    with pytest.raises(ValueError, match=(
+        r"no sigma makes the minimum .* stable: eta h_max / sqrt\(eps\) = "
+        f"{a:.6g} >= 4 .*one exists for eta < {4 * math.sqrt(1e-7) / h_max:.6g}"
+    )):
+        optdyn.critical_sigma(F)
+    # SuperNesterov: eta h_max >= 4, here with h = 4 / eta exactly
+    F = optdyn.OptimizerMap(Quadratic([1.0]), SuperNesterov(eta=4.0, g=G, sigma=0.0))
+    with pytest.raises(ValueError, match=r"eta h_max = 4 >= 4 .*eta < 4$"):
+        optdyn.critical_sigma(F, [0.0])
+    # just inside the bound the interval is a single point's neighbourhood
+    F = F.with_params(eta=3.99)
+    lower, upper = optdyn.sigma_stability_interval(F, [0.0])
+    assert optdyn.critical_sigma(F, [0.0]) == upper
+    assert upper == pytest.approx(1.9 / 3.99 - 0.5, rel=1e-14) and lower < upper
 
 
 def test_neimark_sacker_below_the_stability_interval():
@@ -248,6 +292,31 @@ def test_eq15_two_cycle_is_stable_beyond_the_flip(eq15_branch):
     assert cyc.converged and cyc.stable
     np.testing.assert_allclose(np.sort(cyc.theta[:, 0]), [0.95683, 1.00048],
                                atol=1e-5)
+
+
+def test_short_reprs(eq15_branch):
+    # regression: repr(Branch) printed ~20,000 characters of arrays
+    text = repr(eq15_branch)
+    assert len(text) < 400
+    n = len(eq15_branch.values)
+    assert text.startswith(f"Branch(period 1 in sigma, {n} points, sigma in [0, 8], ")
+    assert ("flip of the period-1 orbit at sigma=4.19505368, supercritical, "
+            "stability lost, child: period-2 branch of") in text
+    assert text.endswith("status: reached sigma=8)")
+    flip = eq15_branch.bifurcations[0]
+    assert repr(flip).startswith("BifurcationPoint(flip of the period-1 orbit")
+    assert len(repr(flip)) < 200
+    child = repr(flip.child)
+    assert child.startswith("Branch(period 2 in sigma, ") and len(child) < 400
+    assert "status: lost stability at flip sigma=10.2598674" in child or (
+        "status: reached sigma=8" in child)
+    empty = optdyn.continuation(eq15_map(), [9.0, 9.0, 0.0, 0.0], "sigma",
+                                tol=1e-300)
+    assert repr(empty).startswith("Branch(period 1 in sigma, no points; status: ")
+    d = optdyn.orbit_diagram(logistic(), "r", [2.8, 3.0, 3.2], [0.3],
+                             n_transient=10, n_keep=4, start="carry")
+    assert repr(d) == ("OrbitDiagram(r in [2.8, 3.2], 3 values, 4 samples of "
+                       "1-component states each, carry start, 0 diverged)")
 
 
 def test_branch_plot_and_json(eq15_branch):

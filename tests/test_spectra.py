@@ -144,6 +144,18 @@ def test_lyapunov_names_orbits():
     assert res.kind == "diverged" and np.all(np.isnan(res.exponents))
 
 
+def test_lyapunov_repr_is_short():
+    res = optdyn.lyapunov_spectrum(logistic(r=3.2), [0.3], 2000)
+    assert repr(res) == (
+        f"LyapunovResult(periodic, period 2, exponents per step "
+        f"[{res.exponents[0]:.4f}], over 2000 steps after 1000)"
+    )
+    F = optdyn.OptimizerMap(Quadratic([1.0, 2.0, 3.0]), SuperNesterov(0.1, G, 1.0))
+    res = optdyn.lyapunov_spectrum(F, F.initial_state([1.0, 1.0, 1.0]), 50,
+                                   n_transient=0)
+    assert len(repr(res)) < 150 and "... 2 more]" in repr(res)
+
+
 def test_lyapunov_bad_input():
     with pytest.raises(ValueError, match="n_steps must be an integer >= 1; got 0"):
         optdyn.lyapunov_spectrum(logistic(), [0.3], 0)
