@@ -6,18 +6,25 @@ fixed from the message alone.
 """
 
 import math
+import numbers
 
 import numpy as np
 
 
 def check_finite(name, value):
-    """Return ``value`` as a float, or raise if it is not a finite real."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
+    """Return ``value`` as a float, or raise if it is not a finite real.
+
+    Numbers only: a string such as '0.1' or a bool is refused rather than
+    converted, since it is almost always a slip.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(
-            f"{name} must be a finite real number; got {value!r}"
-        ) from None
+            f"{name} must be a finite real number; got {value!r} "
+            f"of type {type(value).__name__}"
+        )
+    x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite real number; got {value!r}")
     return x

@@ -147,6 +147,9 @@ def test_diverging_orbit_is_a_result_not_an_error(recwarn):
         (lambda: GD(eta=0.0), r"eta must be > 0 .*got 0\.0"),
         (lambda: GD(eta=-1), r"eta must be > 0"),
         (lambda: GD(eta=float("nan")), r"eta must be a finite real number; got nan"),
+        (lambda: GD(eta="0.1"), r"eta must be a finite real number; got '0.1' of "
+                                r"type str"),
+        (lambda: GD(eta=True), r"eta must be a finite real number; got True"),
         (lambda: HeavyBall(eta=0.1, g=1.0), r"g must lie in \[0\.0, 1\.0\); got 1\.0"),
         (lambda: SuperNesterov(0.1, 0.9, float("inf")), r"sigma must be a finite"),
         (lambda: RMSPropSA(0.1, 0.9, 1.0, eps=0.0), r"eps must be > 0"),
