@@ -69,7 +69,19 @@ class Grid:
                 f"dims must be two different theta indices >= 0; got {dims!r}"
             )
         self.dims = (int(dims[0]), int(dims[1]))
-        self.fixed = None if fixed is None else np.asarray(fixed, dtype=np.float64)
+        if fixed is not None:
+            try:
+                fixed = np.asarray(fixed, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "fixed must be a theta vector (the values of the theta "
+                    f"coordinates the grid does not set); got {fixed!r}"
+                ) from None
+            if fixed.ndim != 1:
+                raise ValueError(
+                    f"fixed must be a theta vector; got an array of shape {fixed.shape}"
+                )
+        self.fixed = fixed
 
     @property
     def shape(self):
@@ -288,8 +300,21 @@ class CensusResult:
 
     def attractor_of(self, i):
         """The Attractor reached by point i, or None (diverged, unresolved)."""
+        n = self.labels.size
+        if not -n <= i < n:
+            raise IndexError(f"point index {i} out of range for {n} points")
         lab = int(self.labels.flat[i])
         return self.attractors[lab] if lab >= 0 else None
+
+    def __repr__(self):
+        n = self.labels.size
+        lines = [f"CensusResult: {n} initial states"]
+        for a in self.attractors:
+            lines.append(f"  {a.label:>3}  {a.name:<44} {a.fraction:8.4f}")
+        for code, key in ((DIVERGED, "diverged"), (UNRESOLVED, "unresolved")):
+            frac = float(np.count_nonzero(self.labels == code)) / n
+            lines.append(f"  {code:>3}  {key:<44} {frac:8.4f}")
+        return "\n".join(lines)
 
 
 def census(

@@ -123,6 +123,12 @@ def plot_basins(result, ax=None, palette=None, legend=True, start=None):
             mec="black", mew=0.8,
         )
     if start is not None:
+        start = np.asarray(start, dtype=np.float64)
+        if start.shape != (2,) or not np.all(np.isfinite(start)):
+            raise ValueError(
+                f"start must be a finite point (theta_{d0 + 1}, theta_{d1 + 1}); "
+                f"got {start!r}"
+            )
         ax.plot(start[0], start[1], "*", ms=11, mfc="white", mec="black", mew=0.8)
 
     if legend:

@@ -139,6 +139,8 @@ def test_palette_keeps_colours_across_panels():
         (lambda: Grid((-1, 1), (-1, 1, 5)), r"axis1 must be a tuple \(lo, hi, n\)"),
         (lambda: Grid((-1, np.inf, 5), (-1, 1, 5)), r"axis1 hi must be a finite"),
         (lambda: Grid((-1, 1, 5), (-1, 1, 5), dims=(1, 1)), r"dims must be two"),
+        (lambda: Grid((-1, 1, 5), (-1, 1, 5), fixed={2: 1.0}),
+         r"fixed must be a theta vector"),
     ],
 )
 def test_bad_grid(make, match):
@@ -166,3 +168,17 @@ def test_other_theta_coordinates_are_held_fixed():
     assert np.all(thetas[:, 1] == 0.5)
     res = optdyn.basins(F, grid, 2000)
     assert np.all(res.labels == 0) and res.attractors[0].is_minimum
+
+
+def test_census_repr_and_index_errors():
+    F = OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=7.0))
+    res = optdyn.census(F, np.array([F.initial_state([-1.0, -3.8]),
+                                     F.initial_state([4.9, -5.9])]), 3000)
+    text = repr(res)
+    assert "CensusResult: 2 initial states" in text
+    assert "2-cycle (0.957, 2.837)" in text and "diverged" in text
+    with pytest.raises(IndexError, match="point index 5 out of range for 2 points"):
+        res.attractor_of(5)
+    basins = optdyn.basins(F, Grid((-1, 1, 4), (-4, -3, 4)), 3000)
+    with pytest.raises(ValueError, match=r"start must be a finite point"):
+        basins.plot(start=(1.0, 2.0, 3.0))
