@@ -18,6 +18,7 @@ from numba import njit
 
 from . import iterate
 from .orbits import _canonical_phase, _minimal_period, refine_orbit
+from .spectra import lyapunov_spectrum
 from ._optimizer_map import OptimizerMap
 from ._validation import check_finite, check_int, check_positive
 
@@ -263,6 +264,76 @@ def _sort_key(att):
 
 
 @dataclass
+class UnresolvedOrbits:
+    """Lyapunov classification of a sample of never-settling points.
+
+    A point still moving when its budget ran out is labelled
+    ``UNRESOLVED``; to tell a slow convergence from a chaotic or
+    quasi-periodic orbit, the census follows up to ``n_lyapunov`` of them
+    (evenly spaced in index order, so the sample is reproducible) with
+    :func:`optdyn.lyapunov_spectrum` from where they stopped.
+
+    Attributes
+    ----------
+    indices : ndarray of int
+        The sampled points.
+    kinds : list of str
+        Their orbit kind: 'converging', 'periodic' (longer than the census's
+        ``max_period``), 'fixed point', 'quasi-periodic', 'chaotic' or
+        'diverged' (see :class:`optdyn.LyapunovResult`).
+    max_exponents : ndarray
+        Their largest Lyapunov exponent per step.
+    n_unresolved : int
+        All points that never settled (sampled or not).
+    """
+
+    indices: np.ndarray
+    kinds: list
+    max_exponents: np.ndarray
+    n_unresolved: int
+
+    @property
+    def n_sampled(self):
+        return len(self.kinds)
+
+    def counts(self):
+        """Number of sampled points per kind."""
+        out = {}
+        for k in self.kinds:
+            out[k] = out.get(k, 0) + 1
+        return out
+
+    def to_dict(self):
+        return {
+            "n_unresolved": int(self.n_unresolved),
+            "n_sampled": self.n_sampled,
+            "kinds": self.counts(),
+            "max_exponents": self.max_exponents.tolist(),
+        }
+
+    def __str__(self):
+        if not self.n_sampled:
+            return "none sampled"
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.counts().items()))
+        return f"{self.n_sampled} of {self.n_unresolved} sampled: {kinds}"
+
+
+def _classify_unresolved(F, ens, labels, n_lyapunov, n_steps):
+    moving = np.flatnonzero((labels == UNRESOLVED) & (ens.status == iterate.MOVING))
+    if n_lyapunov == 0 or moving.size == 0:
+        return UnresolvedOrbits(np.zeros(0, np.int64), [], np.zeros(0),
+                                int(moving.size))
+    pick = moving[np.unique(np.linspace(0, moving.size - 1, n_lyapunov).astype(int))]
+    kinds, tops = [], []
+    for i in pick:
+        res = lyapunov_spectrum(F, ens.final[i], n_steps, n_transient=0)
+        kinds.append(res.kind)
+        tops.append(res.max_exponent)
+    return UnresolvedOrbits(pick, kinds, np.array(tops), int(moving.size))
+
+
+
+@dataclass
 class CensusResult:
     """Which attractor each initial state reached.
 
@@ -279,6 +350,9 @@ class CensusResult:
         States when iteration stopped.
     status : ndarray of int8, shape (N,)
         The ensemble kernel's status (see :mod:`optdyn.iterate`).
+    unresolved_orbits : UnresolvedOrbits
+        What the Lyapunov spectrum says about a sample of the points that
+        never settled.
     """
 
     labels: np.ndarray
@@ -286,6 +360,7 @@ class CensusResult:
     attractors: list
     final: np.ndarray
     status: np.ndarray
+    unresolved_orbits: "UnresolvedOrbits" = None
 
     @property
     def fractions(self):
@@ -314,6 +389,8 @@ class CensusResult:
         for code, key in ((DIVERGED, "diverged"), (UNRESOLVED, "unresolved")):
             frac = float(np.count_nonzero(self.labels == code)) / n
             lines.append(f"  {code:>3}  {key:<44} {frac:8.4f}")
+        if self.unresolved_orbits is not None and self.unresolved_orbits.n_sampled:
+            lines.append(f"  unresolved orbits: {self.unresolved_orbits}")
         return "\n".join(lines)
 
 
@@ -328,6 +405,8 @@ def census(
     rtol=1e-10,
     bound=1e10,
     match_tol=1e-5,
+    n_lyapunov=8,
+    lyapunov_steps=2000,
     n_threads=None,
 ):
     """Iterate initial states and name the attractor each one reaches.
@@ -347,8 +426,13 @@ def census(
     atol, rtol, bound : float
         Settling tolerances and divergence bound (see :func:`optdyn.ensemble`).
     match_tol : float
-        A settled point belongs to an attractor when its (theta, m) lies
-        within ``match_tol * (1 + |x|)`` of one of the cycle's states.
+        A settled point belongs to an attractor when its state lies within
+        ``match_tol * (1 + |x|)`` of one of the cycle's states.
+    n_lyapunov : int, default 8
+        How many never-settling points to classify by their Lyapunov
+        spectrum (0: none); see :class:`UnresolvedOrbits`.
+    lyapunov_steps : int, default 2000
+        Steps averaged for each of those spectra.
     n_threads : int, optional
         Numba threads; labels do not depend on it.
 
@@ -373,6 +457,8 @@ def census(
             f"period can be tested; got {check_every}"
         )
     match_tol = check_positive("match_tol", match_tol)
+    n_lyapunov = check_int("n_lyapunov", n_lyapunov, 0)
+    lyapunov_steps = check_int("lyapunov_steps", lyapunov_steps, 1)
 
     ens = iterate.ensemble(
         F,
@@ -398,7 +484,9 @@ def census(
     for new, att in enumerate(attractors):
         att.label = new
         att.fraction = float(np.count_nonzero(labels == new)) / labels.size
-    return CensusResult(labels, ens.steps, attractors, ens.final, ens.status)
+    unresolved = _classify_unresolved(F, ens, labels, n_lyapunov, lyapunov_steps)
+    return CensusResult(labels, ens.steps, attractors, ens.final, ens.status,
+                        unresolved)
 
 
 def _identify(F, ens, labels, match_tol):
@@ -508,6 +596,7 @@ class BasinResult:
     grid: Grid
     map: OptimizerMap
     max_steps: int
+    unresolved_orbits: UnresolvedOrbits = None
 
     @property
     def fractions(self):
@@ -530,6 +619,8 @@ class BasinResult:
             "attractors": [a.to_dict() for a in self.attractors],
             "diverged_fraction": self.fractions["diverged"],
             "unresolved_fraction": self.fractions["unresolved"],
+            "unresolved_orbits": (None if self.unresolved_orbits is None
+                                  else self.unresolved_orbits.to_dict()),
         }
 
     def __repr__(self):
@@ -551,6 +642,8 @@ class BasinResult:
         lines.append(
             f"  {UNRESOLVED:>5}  {'unresolved':<44} {'':>7} {fr['unresolved']:9.4f}"
         )
+        if self.unresolved_orbits is not None and self.unresolved_orbits.n_sampled:
+            lines.append(f"  unresolved orbits: {self.unresolved_orbits}")
         return "\n".join(lines)
 
     def plot(self, ax=None, palette=None, legend=True, start=None):
@@ -571,6 +664,8 @@ def basins(
     rtol=1e-10,
     bound=1e10,
     match_tol=1e-5,
+    n_lyapunov=8,
+    lyapunov_steps=2000,
     n_threads=None,
 ):
     """Basins of attraction of an optimizer map on a grid of starts.
@@ -611,6 +706,8 @@ def basins(
         rtol=rtol,
         bound=bound,
         match_tol=match_tol,
+        n_lyapunov=n_lyapunov,
+        lyapunov_steps=lyapunov_steps,
         n_threads=n_threads,
     )
     return BasinResult(
@@ -622,4 +719,5 @@ def basins(
         grid=grid,
         map=F,
         max_steps=int(max_steps),
+        unresolved_orbits=res.unresolved_orbits,
     )

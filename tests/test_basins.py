@@ -182,3 +182,24 @@ def test_census_repr_and_index_errors():
     basins = optdyn.basins(F, Grid((-1, 1, 4), (-4, -3, 4)), 3000)
     with pytest.raises(ValueError, match=r"start must be a finite point"):
         basins.plot(start=(1.0, 2.0, 3.0))
+
+
+def test_never_settling_orbits_are_told_apart_by_lyapunov_spectrum():
+    # Past the period-doubling cascade (sigma ~ 11.2) bounded orbits are
+    # chaotic: unresolved, and classified so, never given an attractor.
+    F = OptimizerMap(Eq15(), SuperNesterov(eta=0.01, g=0.9, sigma=11.2))
+    res = optdyn.basins(F, Grid((-1, 2, 12), (1, 4, 12)), 3000, n_lyapunov=4)
+    assert res.attractors == []
+    orbits = res.unresolved_orbits
+    assert orbits.n_unresolved == np.count_nonzero(res.labels == UNRESOLVED) > 0
+    assert orbits.kinds == ["chaotic"] * 4
+    assert np.all(orbits.max_exponents > 0.05)
+    assert "chaotic 4" in repr(res)
+    assert res.summary()["unresolved_orbits"]["kinds"] == {"chaotic": 4}
+    # A slow but converging orbit, stopped early, is named as such.
+    G = OptimizerMap(Quadratic([1.0]), GD(eta=1e-3))
+    slow = optdyn.census(G, np.array([[1.0]]), 64, n_lyapunov=1)
+    assert slow.labels[0] == UNRESOLVED
+    assert slow.unresolved_orbits.kinds == ["converging"]
+    np.testing.assert_allclose(slow.unresolved_orbits.max_exponents,
+                               [np.log(1 - 1e-3)], rtol=1e-9)
