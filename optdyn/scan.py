@@ -9,8 +9,9 @@ at every point with joblib and returns the results in grid order.
   under a key made of the map's identity (loss and optimizer with every
   hyperparameter value), the point, the analysis (its qualified name and,
   when available, its source code), every keyword argument (grid of starts,
-  step budgets, tolerances) and the optdyn version.  Changing any of them
-  computes afresh; nothing stale is reused.  Because points are stored one
+  step budgets, tolerances) and a fingerprint of optdyn's own source code
+  (its version and a hash of every module), so that neither a changed input
+  nor an upgraded or edited library ever reuses a stale result.  Because points are stored one
   by one as they finish, a scan interrupted by a crash or Ctrl-C resumes
   where it stopped: rerunning the same call computes only what is missing.
   Entries are written by joblib through a temporary file and a rename, so a
@@ -28,6 +29,7 @@ at every point with joblib and returns the results in grid order.
   installed); silent otherwise.
 """
 
+import functools
 import hashlib
 import inspect
 import os
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -164,11 +167,22 @@ def _code_id(func):
     return name, hashlib.sha1(src.encode()).hexdigest()
 
 
-def _point_key(F, analysis, kwargs):
+@functools.lru_cache(maxsize=None)
+def library_fingerprint():
+    """optdyn's version and a hash of all its source files (a cache key part)."""
     from . import __version__
 
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def _point_key(F, analysis, kwargs):
     return (
-        __version__,
+        library_fingerprint(),
         _map_key(F),
         _code_id(analysis),
         joblib.hash(kwargs),

@@ -1,6 +1,7 @@
 """Parameter scans: caching, resumption, parallel reproducibility, dask."""
 
 import os
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -305,3 +306,22 @@ def test_bad_input_is_refused(params, kwargs, match):
 def test_unknown_analysis_name():
     with pytest.raises(ValueError, match="analysis"):
         optdyn.scan("lyapunov", eq15_map(), {"sigma": [1.0]})
+
+
+def test_cache_key_changes_with_the_library_source(monkeypatch):
+    import optdyn.scan as scan_module
+
+    key = scan_module.library_fingerprint()
+    assert key.startswith(optdyn.__version__ + "+")
+    # An edited module gives another fingerprint, hence other cache keys.
+    scan_module.library_fingerprint.cache_clear()
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda self: real(self) + (b"#" if self.name == "basins.py"
+                                                   else b""))
+    try:
+        assert scan_module.library_fingerprint() != key
+    finally:
+        monkeypatch.undo()
+        scan_module.library_fingerprint.cache_clear()
+    assert scan_module.library_fingerprint() == key
