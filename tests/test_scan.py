@@ -309,7 +309,10 @@ def test_unknown_analysis_name():
 
 
 def test_cache_key_changes_with_the_library_source(monkeypatch):
-    import optdyn.scan as scan_module
+    import importlib
+
+    # optdyn.scan is also the name of the function the package exports.
+    scan_module = importlib.import_module("optdyn.scan")
 
     key = scan_module.library_fingerprint()
     assert key.startswith(optdyn.__version__ + "+")
