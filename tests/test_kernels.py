@@ -193,3 +193,44 @@ def test_result_files_are_written_atomically_with_the_usual_mode(tmp_path):
     for f in (p, q):
         assert (os.stat(f).st_mode & 0o777) == default_mode()
     assert sorted(x.name for x in (tmp_path / "a").iterdir()) == ["d.npz", "s.json"]
+
+
+LOSS_TWINS = {
+    "quadratic": (lambda t, p: [p[0] * t[0], p[1] * t[1]], np.array([0.7, 13.0])),
+    "rosenbrock": (lambda t, p: [-2.0 * (p[0] - t[0]) - 4.0 * p[1] * t[0]
+                                 * (t[1] - t[0] * t[0]),
+                                 2.0 * p[1] * (t[1] - t[0] * t[0])],
+                   np.array([1.0, 100.0])),
+    "himmelblau": (lambda t, p: [4.0 * t[0] * (t[0] * t[0] + t[1] - 11.0)
+                                 + 2.0 * (t[0] + t[1] * t[1] - 7.0),
+                                 2.0 * (t[0] * t[0] + t[1] - 11.0)
+                                 + 4.0 * t[1] * (t[0] + t[1] * t[1] - 7.0)],
+                   np.zeros(0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_TWINS))
+def test_other_loss_lane_kernels_against_plain_python(name):
+    twin, p = LOSS_TWINS[name]
+    lane = getattr(K, f"{name}_grad_lane")
+    rng = np.random.default_rng(5)
+    Y = rng.uniform(-3, 3, (2, 9))
+    G = np.zeros_like(Y)
+    for b in range(Y.shape[1]):
+        lane(Y, p, G, b)
+        np.testing.assert_allclose(G[:, b], twin(Y[:, b], p), rtol=1e-14, atol=1e-12)
+
+
+def test_census_matching_kernel_against_plain_python():
+    from optdyn.basins import _near_any
+
+    rng = np.random.default_rng(6)
+    final = rng.normal(size=(200, 4))
+    states = np.vstack([final[17] + 1e-7, final[123] - 3e-6, [9.0, 9, 9, 9]])
+    got = _near_any(final, states, 1e-5)
+    want = np.array([
+        any(np.max(np.abs(f - s)) <= 1e-5 * (1 + np.max(np.abs(s))) for s in states)
+        for f in final
+    ])
+    np.testing.assert_array_equal(got, want)
+    assert got[17] and got[123] and got.sum() == 2
