@@ -8,6 +8,7 @@ per value where the orbit converges, p points on a p-cycle, a band where it
 is chaotic.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,9 +99,11 @@ class OrbitDiagram:
         return art
 
 
-def _sweep(F, param, values, x0, n_transient, n_keep, bound, carry):
+def _sweep(F, param, values, x0, n_transient, n_keep, bound, carry, kick=0.0):
     """Iterate at each value in turn; returns (samples, diverged)."""
     dim = F.dim
+    # a fixed sign pattern, so that the sweep is reproducible
+    signs = np.where(np.arange(dim) % 2 == 0, 1.0, -1.0)
     samples = np.full((len(values), n_keep, dim), np.nan)
     diverged = np.zeros(len(values), dtype=bool)
     x = x0
@@ -117,7 +120,7 @@ def _sweep(F, param, values, x0, n_transient, n_keep, bound, carry):
             continue
         samples[i] = tail
         if carry:
-            x = tail[-1]
+            x = tail[-1] + kick * signs * (1.0 + np.abs(tail[-1]))
     return samples, diverged
 
 
@@ -132,6 +135,7 @@ def orbit_diagram(
     start="fixed",
     n_jobs=1,
     bound=1e8,
+    kick=0.0,
 ):
     """Asymptotic states of F against the parameter ``param``.
 
@@ -163,6 +167,15 @@ def orbit_diagram(
         result does not depend on it.
     bound : float
         A component beyond ``bound`` (or non-finite) marks divergence.
+    kick : float
+        With ``start='carry'``, each carried state x is displaced by
+        ``kick * (1 + |x_i|)`` in each component i (signs alternating +, -,
+        +, ...) before the next value.  An exactly carried state can sit on
+        a fixed point that has just become unstable: in floating point it
+        is often still a fixed point (theta + m rounds back to theta), so
+        there is no perturbation to amplify and it stays for many steps.  A
+        small kick (1e-9) lets the attractor appear and keeps the
+        hysteresis between coexisting attractors.  Default 0: exact carry.
 
     Returns
     -------
@@ -195,6 +208,9 @@ def orbit_diagram(
     n_keep = check_int("n_keep", n_keep, 1)
     n_jobs = check_int("n_jobs", n_jobs, 1)
     bound = check_positive("bound", bound)
+    kick = float(kick)
+    if not (math.isfinite(kick) and kick >= 0.0):
+        raise ValueError(f"kick must be a finite number >= 0; got {kick!r}")
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}; got {start!r}")
     for mu in (values[0], values[-1]):
@@ -202,7 +218,8 @@ def orbit_diagram(
 
     args = (n_transient, n_keep, bound)
     if start == "carry" or n_jobs == 1:
-        samples, diverged = _sweep(F, param, values, x0, *args, start == "carry")
+        samples, diverged = _sweep(F, param, values, x0, *args, start == "carry",
+                                   kick)
     else:
         from joblib import Parallel, delayed
 

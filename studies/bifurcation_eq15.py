@@ -51,17 +51,27 @@ born there attracts the run.  Where this differs from the paper's wording:
 below 4.195 nothing is trapped, only slow; the paper's start diverges for
 sigma >= 7.8 although the 2-cycle is still stable up to 10.26 (the start
 has left the cycle's basin; ``studies/basins_eq15.py`` maps the basins).
-In the carried-start diagram the orbit stays on the minimum a little past
-sigma_c: carried over exactly onto the now unstable fixed point, it needs
-many steps to be pushed off by rounding errors.
+Carried over exactly from sigma to sigma, a start that has converged to
+the minimum stays on it past sigma_c, up to sigma = 4.70 (default grid),
+although it is unstable there: the carried state is a fixed point of the
+map in floating point too (theta equals theta* to the last bit and the
+momentum, ~1e-17, is below half an ulp of theta, so theta + m rounds back
+to theta), which leaves the instability nothing to amplify.  The figure's
+carried-start diagram therefore kicks each carried state by 1e-9 (relative;
+``optdyn.orbit_diagram(..., kick=...)``), which shows the true attractor,
+the 2-cycle, from sigma_c on; the summary records how far the exact carry
+rests on the minimum.
 
-Run ``python studies/bifurcation_eq15.py`` (about 15 s on 2 cores) or with
-``--quick`` (a few seconds).  Writes under ``--out``:
+Run ``python studies/bifurcation_eq15.py`` (about 10 s on 2 cores) or with
+``--quick`` (a few seconds; it only changes the defaults of the flags not
+given).  Every flag is checked before any work starts.  Writes under
+``--out``:
 
 - ``bifurcation_eq15.png``: (a) orbit diagram theta_1 vs sigma from the
   paper's start (fixed) and with the start carried over from the previous
-  sigma, with the continued branches on top (solid stable, dashed unstable,
-  circles at bifurcations); (b) spectral radius along each branch;
+  sigma (kicked), with the continued branches drawn on top (solid stable,
+  dashed unstable, circles at bifurcations); (b) spectral radius rho along
+  each branch;
 - ``bifurcation_eq15.npz``: orbit-diagram samples for both starts;
 - ``summary.json``: the branches (sigma, states, spectral radius, stability),
   the bifurcation points (kind, sigma, criticality, state, multipliers), the
@@ -83,11 +93,22 @@ import numpy as np
 
 import optdyn
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_int, check_positive
 from optdyn.losses import Eq15
 from optdyn.optimizers import SuperNesterov
 
 PAPER_START = (-1.0, -3.8)
 PAPER_SIGMAS = (0.0, 0.9, 2.0, 3.0, 4.0, 6.0, 7.0)
+
+
+#: Settings of the full run and of ``--quick``; a flag given explicitly wins.
+FULL = {"n_sigma": 481, "n_transient": 4000, "n_keep": 48, "depth": 3, "jobs": 2}
+QUICK = {"n_sigma": 61, "n_transient": 1500, "n_keep": 16, "depth": 1, "jobs": 1}
+
+#: Relative kick given to the carried-over state at each sigma (see
+#: optdyn.orbit_diagram): without it the chain rests on the minimum, exactly
+#: and unstably, up to sigma = 4.7.
+KICK = 1e-9
 
 
 def parse_args(argv=None):
@@ -98,36 +119,73 @@ def parse_args(argv=None):
     p.add_argument("--eta", type=float, default=0.01, help="learning rate eta")
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
     p.add_argument("--sigma-max", type=float, default=12.0,
-                   help="largest sigma (default: %(default)s)")
-    p.add_argument("--depth", type=int, default=3,
-                   help="period doublings to follow (default: %(default)s)")
-    p.add_argument("--n-sigma", type=int, default=481,
-                   help="sigma values of the orbit diagram")
-    p.add_argument("--n-transient", type=int, default=4000,
-                   help="steps discarded per sigma in the orbit diagram")
-    p.add_argument("--n-keep", type=int, default=48,
-                   help="states kept per sigma in the orbit diagram")
+                   help="largest sigma; must exceed the flip sigma_c "
+                        "(default: %(default)s)")
+    p.add_argument("--depth", type=int,
+                   help="period doublings to follow (default: 3, quick: 1)")
+    p.add_argument("--n-sigma", type=int,
+                   help="sigma values of the orbit diagram (default: 481, quick: 61)")
+    p.add_argument("--n-transient", type=int,
+                   help="steps discarded per sigma in the orbit diagram "
+                        "(default: 4000, quick: 1500)")
+    p.add_argument("--n-keep", type=int,
+                   help="states kept per sigma in the orbit diagram "
+                        "(default: 48, quick: 16)")
     p.add_argument("--steps", type=int, default=3000,
-                   help="steps from the paper's start for its fate per sigma")
-    p.add_argument("--jobs", type=int, default=2,
-                   help="joblib workers for the fixed-start orbit diagram")
+                   help="steps from the paper's start for its fate per sigma "
+                        "(default: %(default)s)")
+    p.add_argument("--jobs", type=int,
+                   help="joblib workers for the fixed-start orbit diagram "
+                        "(default: 2, quick: 1)")
     p.add_argument("--out", default="results/bifurcation_eq15",
                    help="output folder")
     p.add_argument("--quick", action="store_true",
-                   help="coarse diagram, one doubling: runs in seconds")
+                   help="defaults for a run in seconds: coarse diagram, one "
+                        "doubling (flags given explicitly still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.n_sigma = 61
-        args.n_transient = 1500
-        args.n_keep = 16
-        args.depth = 1
-        args.jobs = 1
-    if args.jobs < 1:
-        p.error(f"--jobs must be >= 1; got {args.jobs}")
-    if args.depth < 1:
-        p.error(f"--depth must be >= 1; got {args.depth}")
-    if args.sigma_max <= 4.5:
-        p.error(f"--sigma-max must exceed the flip near 4.2; got {args.sigma_max}")
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    def flip_sigma():
+        F = optdyn.OptimizerMap(Eq15(), SuperNesterov(args.eta, args.g, 0.0))
+        sigma_c = optdyn.critical_sigma(F)
+        if sigma_c <= 0.0:
+            raise ValueError(
+                f"the minimum is already unstable at sigma = 0 (sigma_c = "
+                f"{sigma_c:.6g}); lower eta"
+            )
+        return sigma_c
+
+    checks = [
+        ("--eta", lambda: SuperNesterov(eta=args.eta, g=0.9, sigma=0.0)),
+        ("--g", lambda: SuperNesterov(eta=0.01, g=args.g, sigma=0.0)),
+        ("--eta/--g", flip_sigma),
+        ("--sigma-max", lambda: check_positive("sigma_max", args.sigma_max)),
+        ("--depth", lambda: check_int("depth", args.depth, 1)),
+        ("--n-sigma", lambda: check_int("n_sigma", args.n_sigma, 2)),
+        ("--n-transient", lambda: check_int("n_transient", args.n_transient, 0)),
+        ("--n-keep", lambda: check_int("n_keep", args.n_keep, 1)),
+        ("--steps", lambda: check_int("steps", args.steps, 1)),
+        ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
+    ]
+    sigma_c = None
+    for flag, check in checks:
+        try:
+            value = check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
+        if check is flip_sigma:
+            sigma_c = value
+    if not args.sigma_max > sigma_c + 0.1:
+        p.error(
+            f"--sigma-max must exceed the flip of the minimum, sigma_c = "
+            f"{sigma_c:.6g}, by more than 0.1; got {args.sigma_max}"
+        )
+    if not args.out.strip():
+        p.error("--out must name a folder; got an empty string")
     return args
 
 
@@ -212,14 +270,35 @@ COLORS = {1: "k", 2: "tab:red", 4: "tab:green", 8: "tab:purple", 16: "tab:orange
 
 
 def _draw(ax, branch, diag_fixed, diag_carry, legend):
-    branch.plot(ax, 0, colors=COLORS, annotate=False, label=legend)
-    diag_carry.plot(ax, 0, color="tab:blue", s=4, alpha=0.5, zorder=4,
-                    label="orbit diagram, start carried over")
-    diag_fixed.plot(ax, 0, color="tab:orange", s=4, alpha=0.8, zorder=4,
-                    marker="x", lw=0.6, label="orbit diagram, start (-1, -3.8)")
+    # the orbit diagrams underneath, small and light; the continued branches
+    # on top of them, so that the diagram never hides a branch
+    diag_carry.plot(ax, 0, color="tab:blue", s=2, alpha=0.35, zorder=1,
+                    label=f"orbit diagram, start carried over (kick {KICK:g})")
+    diag_fixed.plot(ax, 0, color="tab:orange", s=2, alpha=0.5, zorder=1.5,
+                    label="orbit diagram, start (-1, -3.8)")
+    artists = branch.plot(ax, 0, colors=COLORS, annotate=False, label=legend)
+    for art in artists:
+        art.set_zorder(max(art.get_zorder(), 4))
+    return artists
 
 
-def make_figure(branch, diag_fixed, diag_carry, sigma_pred):
+def spectral_ylim(branch):
+    """y-limits of the spectral-radius panel: every cycle's curve in full.
+
+    The minimum's own curve grows linearly past its flip and may leave the
+    panel at the top (it is then labelled there); the cycles' curves never.
+    """
+    cycles = [br.spectral_radius for br in branch.walk()
+              if br.period > 1 and len(br.values)]
+    rho = np.concatenate(cycles + [branch.spectral_radius])
+    lo = max(0.0, min(0.6, float(np.min(rho)) - 0.05))
+    hi = 1.6
+    if cycles:
+        hi = max(hi, float(np.max(np.concatenate(cycles))) + 0.1)
+    return lo, hi
+
+
+def make_figure(branch, diag_fixed, diag_carry, sigma_pred, exact_until=None):
     fig, (ax, axr) = plt.subplots(
         2, 1, figsize=(9, 9), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]}
     )
@@ -232,6 +311,18 @@ def make_figure(branch, diag_fixed, diag_carry, sigma_pred):
                         f"$\\sigma$ = {b.value:.8f}{crit}")
     ax.text(0.02, 0.55, "\n".join(text), transform=ax.transAxes, fontsize=8,
             va="top", bbox={"fc": "white", "ec": "0.7", "alpha": 0.9})
+    if exact_until is not None:
+        # why the carried start is kicked: see KICK and the docstring
+        theta_min = branch.states[0, 0, 0]
+        ax.annotate(
+            "the minimum is unstable past $\\sigma_c$; carried over exactly,\n"
+            "the start would rest on it (a fixed point in floating point)\n"
+            f"up to $\\sigma$ = {exact_until:.2f}; a {KICK:g} kick shows the 2-cycle",
+            xy=(0.5 * (sigma_pred + exact_until), theta_min), xytext=(0.03, 0.84),
+            textcoords="axes fraction", fontsize=7.5, zorder=6,
+            arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 0.8},
+            bbox={"fc": "white", "ec": "0.7", "alpha": 0.9},
+        )
     ax.axvline(sigma_pred, color="0.5", lw=0.8, ls=":",
                label=r"Hessian prediction $\sigma_c$")
     ax.set_xlabel("")
@@ -239,7 +330,7 @@ def make_figure(branch, diag_fixed, diag_carry, sigma_pred):
     ax.set_title(r"Eq. (15), $\eta$ = 0.01, $g$ = 0.9: minimum and cycles "
                  r"continued in $\sigma$ (solid: stable, dashed: unstable)",
                  fontsize=10)
-    ax.legend(loc="lower left", fontsize=8, markerscale=2)
+    ax.legend(loc="lower left", fontsize=8, markerscale=3)
 
     # the cascade, magnified
     late = [b.value for br in branch.walk() for b in br.bifurcations
@@ -263,12 +354,38 @@ def make_figure(branch, diag_fixed, diag_carry, sigma_pred):
             axr.plot(br.values, br.spectral_radius, lw=1.2,
                      color=COLORS.get(br.period), label=f"period {br.period}")
     axr.axhline(1.0, color="0.5", lw=0.8)
-    axr.set_ylim(0.6, 1.6)
+    lo, hi = spectral_ylim(branch)
+    axr.set_ylim(lo, hi)
+    top = float(np.max(branch.spectral_radius))
+    if top > hi:
+        axr.annotate(
+            f"period 1: $\\rho$ = {top:.2f} at $\\sigma$ = {branch.values[-1]:g}",
+            xy=(0.01, 0.93), xycoords="axes fraction", fontsize=7.5, va="top",
+        )
     axr.set_xlabel(r"$\sigma$")
-    axr.set_ylabel("spectral radius")
-    axr.legend(fontsize=8, ncol=4)
+    axr.set_ylabel(r"spectral radius $\rho$")
+    axr.legend(fontsize=8, ncol=4, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def exact_carry_until(F, values, sigma_c, common):
+    """The largest sigma > sigma_c up to which an exactly carried start rests
+    on the minimum (all kept theta within 1e-9 of it); None if it leaves at
+    once."""
+    upto = values[values <= sigma_c + 2.0]
+    diag = optdyn.orbit_diagram(F, "sigma", upto, F.initial_state(PAPER_START),
+                                start="carry", **common)
+    theta_min = Eq15().minima[0]
+    on = np.all(np.abs(diag.samples[:, :, :2] - theta_min) <= 1e-9, axis=(1, 2))
+    last = None
+    for value, rests in zip(upto, on):
+        if value <= sigma_c:
+            continue
+        if not rests:
+            break
+        last = float(value)
+    return last
 
 
 def format_tables(summary):
@@ -347,7 +464,8 @@ def main(argv=None):
                                       n_jobs=args.jobs, **common)
     diag_carry = optdyn.orbit_diagram(F, "sigma", values,
                                       F.initial_state(PAPER_START),
-                                      start="carry", **common)
+                                      start="carry", kick=KICK, **common)
+    exact_until = exact_carry_until(F, values, sigma_pred, common)
 
     # the paper's runs
     sigmas = sorted(set(PAPER_SIGMAS) | {5.0, 7.5, 8.0, 10.5})
@@ -392,7 +510,8 @@ def main(argv=None):
         ],
         "branch": branch.to_dict(),
         "orbit_diagram": {"n_sigma": args.n_sigma, "n_transient": args.n_transient,
-                          "n_keep": args.n_keep,
+                          "n_keep": args.n_keep, "carry_kick": KICK,
+                          "exact_carry_on_unstable_minimum_until": exact_until,
                           "diverged_fixed_start": values[diag_fixed.diverged].tolist(),
                           "diverged_carried_start":
                               values[diag_carry.diverged].tolist()},
@@ -404,7 +523,7 @@ def main(argv=None):
     write_npz(os.path.join(args.out, "bifurcation_eq15.npz"), sigma=values,
               samples_fixed=diag_fixed.samples, samples_carry=diag_carry.samples,
               diverged_fixed=diag_fixed.diverged, diverged_carry=diag_carry.diverged)
-    fig = make_figure(branch, diag_fixed, diag_carry, sigma_pred)
+    fig = make_figure(branch, diag_fixed, diag_carry, sigma_pred, exact_until)
     save_figure(fig, os.path.join(args.out, "bifurcation_eq15.png"), dpi=120)
     plt.close(fig)
 

@@ -402,5 +402,25 @@ def test_orbit_diagram_carry_and_divergence():
     plt.close(fig)
     with pytest.raises(ValueError, match=r"start must be one of"):
         optdyn.orbit_diagram(F, "r", [3.0], [0.3], start="warm")
+    with pytest.raises(ValueError, match=r"kick must be a finite number >= 0; got -1"):
+        optdyn.orbit_diagram(F, "r", [3.0], [0.3], kick=-1.0)
+
+
+def test_orbit_diagram_kick_pushes_off_an_unstable_fixed_point():
+    # x = 0 is a fixed point of the logistic map for every r, unstable for
+    # r > 1; carried exactly onto it, the orbit never leaves
+    F = logistic()
+    args = (F, "r", [0.5, 3.2], [0.0])
+    exact = optdyn.orbit_diagram(*args, n_transient=2000, n_keep=2, start="carry")
+    assert np.all(exact.samples[1] == 0.0)
+    kicked = optdyn.orbit_diagram(*args, n_transient=2000, n_keep=2, start="carry",
+                                  kick=1e-9)
+    r = 3.2
+    s = math.sqrt((r - 3) * (r + 1))
+    np.testing.assert_allclose(np.sort(kicked.samples[1, :, 0]),
+                               [(r + 1 - s) / (2 * r), (r + 1 + s) / (2 * r)],
+                               atol=1e-12)
+    # the kick only moves carried states: the first value starts at x0
+    assert np.all(kicked.samples[0] == 0.0)
     with pytest.raises(ValueError, match=r"'a'.*valid names: r"):
         optdyn.orbit_diagram(F, "a", [3.0], [0.3])
