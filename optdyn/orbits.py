@@ -131,6 +131,17 @@ class OrbitSearch:
     n_outside: int
     worst_failure: Orbit = field(default=None, repr=False)
 
+    def __repr__(self):
+        shown = ", ".join(repr(o) for o in self.orbits[:3])
+        if len(self.orbits) > 3:
+            shown += f", ... {len(self.orbits) - 3} more"
+        return (
+            f"OrbitSearch(period {self.period}: {len(self.orbits)} found [{shown}]; "
+            f"{self.n_starts} starts, {self.n_converged} converged, "
+            f"{self.n_failed} failed, {self.n_lower_period} of lower period, "
+            f"{self.n_outside} outside the box)"
+        )
+
     def __iter__(self):
         return iter(self.orbits)
 

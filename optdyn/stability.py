@@ -126,8 +126,9 @@ def sigma_stability_interval(F, theta=None):
         -(1 - g) / (eta h_max) < sigma < (1 + g) / (eta h_max) - 1/2.
 
     Above the interval a multiplier crosses -1 (flip); below it a complex
-    pair leaves the unit circle (Neimark-Sacker).  Empty (NaN, NaN) when
-    eta h_max >= 4.
+    pair leaves the unit circle (Neimark-Sacker).  Empty, returned as
+    (NaN, NaN), when eta h_max >= 4; :func:`critical_sigma` raises a
+    ValueError saying why in that case.
 
     For :class:`~optdyn.optimizers.RMSPropSA` the same holds with eta
     replaced by eta / sqrt(eps): at a fixed point the gradient vanishes, so

@@ -173,6 +173,8 @@ def test_ill_conditioned_newton_steps_fail_silently():
     assert not found.worst_failure.converged
     assert not found.worst_failure.residual <= 1e-11
     assert len(found) >= 1 and all(o.period == 8 for o in found)
+    assert repr(found).startswith(f"OrbitSearch(period 8: {len(found)} found [Orbit(")
+    assert f"{found.n_failed} failed" in repr(found) and len(repr(found)) < 600
 
 
 def test_newton_step_refuses_singular_and_ill_conditioned_matrices():
