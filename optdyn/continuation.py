@@ -662,6 +662,7 @@ def _run(system, start_points, t, st, depth, is_child, origin):
     n_failed = 0
     status = f"reached max_points={st.max_points}"
     edge = None  # the map's refusal, once a step has left its domain
+    towards_edge = 0.0
 
     while len(pts) < st.max_points:
         # predictor and corrector
@@ -674,6 +675,7 @@ def _run(system, start_points, t, st, depth, is_child, origin):
         except _ParamDomainError as exc:
             # the step left the map's domain: shorten it towards the edge
             ds, edge = _step_to_edge(system, Y, t, ds, st.ds_min, str(exc))
+            towards_edge = np.sign(t[-1])
             if ds < st.ds_min:
                 status = (
                     f"stopped at the edge of the map's domain, last point "
@@ -765,6 +767,8 @@ def _run(system, start_points, t, st, depth, is_child, origin):
         pts.append(Y_new)
         mults.append(lam_new)
         Y, t, psi, lam = Y_new, t_new, psi_new, lam_new
+        if edge is not None and np.sign(t[-1]) != towards_edge:
+            edge = None  # the branch turned away from the edge
         if edge is not None:
             pass  # near the domain's edge: no growth, the next step bisects
         elif its <= 3:
