@@ -49,7 +49,7 @@ eta below 0.0076 in both conventions; from eta = 0.0080 to 0.072 the
 eps-outside map ends on a stable 2-cycle (|multipliers| 0.990, 0.990,
 0.384 at Q = 3 eps) while the eps-inside map converges; above 0.076 both
 cycle.  All 45 measured cycle amplitudes agree with the closed form to
-6e-14 relative.  The right panel shows why a burn-in is needed: at
+3e-14 relative.  The right panel shows why a burn-in is needed: at
 eta = 0.024 the eps-outside orbit first converges to |theta| < 1e-12,
 then, as r decays and the effective learning rate eta/(sqrt(r) + eps)
 grows past the flip, it leaves the minimum near step 600 and settles on
@@ -74,11 +74,41 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
+from optdyn._validation import (  # noqa: E402
+    check_finite,
+    check_in_range,
+    check_int,
+    check_positive,
+)
 from optdyn.spectra import monodromy  # noqa: E402
 from optdyn.losses import Quadratic  # noqa: E402
 from optdyn.optimizers import RMSPropMomentum  # noqa: E402
 
 CONVENTIONS = {"inside": True, "outside": False}
+
+
+QUICK = {"n_eta": 9, "burn_in": 5000, "max_steps": 5000}
+FULL = {"n_eta": 41, "burn_in": 20000, "max_steps": 20000}
+
+
+def check_range(name, pair, positive=False):
+    """(lo, hi) as floats, or ValueError unless both are finite and lo < hi."""
+    check = check_positive if positive else check_finite
+    lo, hi = check(name, pair[0]), check(name, pair[1])
+    if not lo < hi:
+        raise ValueError(f"{name} needs LO < HI; got {lo:g} {hi:g}")
+    return lo, hi
+
+
+def check_sigma(sigma):
+    """sigma as a float, or ValueError unless 1 + 2 sigma > 0 (Q > 0)."""
+    sigma = check_finite("sigma", sigma)
+    if not 1.0 + 2.0 * sigma > 0.0:
+        raise ValueError(
+            f"sigma must be > -0.5 (Q = k eta (1 + 2 sigma)/(2 (1 + g)) must be "
+            f"positive); got {sigma!r}"
+        )
+    return sigma
 
 
 def parse_args(argv=None):
@@ -90,18 +120,41 @@ def parse_args(argv=None):
     p.add_argument("--eps", type=float, default=1e-2, help="regulariser eps")
     p.add_argument("--eta", type=float, nargs=2, default=(0.002, 0.5),
                    metavar=("LO", "HI"), help="eta range (log-spaced)")
-    p.add_argument("--n-eta", type=int, default=41, help="number of eta values")
+    p.add_argument("--n-eta", type=int, help="number of eta values (default 41)")
     p.add_argument("--theta0", type=float, default=1.0, help="start theta_0")
-    p.add_argument("--burn-in", type=int, default=20000,
-                   help="steps iterated before the census (r must relax first)")
-    p.add_argument("--max-steps", type=int, default=20000, help="census budget")
+    p.add_argument("--burn-in", type=int,
+                   help="steps iterated before the census (r must relax first; "
+                        "default 20000)")
+    p.add_argument("--max-steps", type=int, help="census budget (default 20000)")
     p.add_argument("--out", default="results/eps_attractors", help="output folder")
-    p.add_argument("--quick", action="store_true", help="fewer eta values")
+    p.add_argument("--quick", action="store_true",
+                   help="9 eta values, 5000-step burn-in and census (flags given "
+                        "explicitly still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.n_eta = 9
-        args.burn_in = 5000
-        args.max_steps = 5000
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--k", lambda: check_positive("k", args.k)),
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--sigma", lambda: check_sigma(args.sigma)),
+        ("--beta2",
+         lambda: check_in_range("beta2", args.beta2, 0.0, 1.0, hi_open=True)),
+        ("--eps", lambda: check_positive("eps", args.eps)),
+        ("--eta", lambda: check_range("eta", args.eta, positive=True)),
+        ("--n-eta", lambda: check_int("n_eta", args.n_eta, 2)),
+        ("--theta0", lambda: check_finite("theta0", args.theta0)),
+        ("--burn-in", lambda: check_int("burn_in", args.burn_in, 0)),
+        ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -254,34 +307,39 @@ def main(argv=None):
 
 
 def make_figure(args, etas, results, thresholds, eta_demo, demo):
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 5.2))
     fine = np.geomspace(etas[0], etas[-1], 400)
     colours = {"inside": "tab:blue", "outside": "tab:red"}
     for conv, inside in CONVENTIONS.items():
         pred = [cycle_amplitude(args.k, e, args.g, args.sigma, args.eps, inside)
                 for e in fine]
         ax.plot(fine, pred, color=colours[conv], lw=1,
-                label=f"closed form, \u03b5 {conv}")
+                label=f"closed form, ε {conv}")
         amp = np.array([r["amplitude"] if r["attractor"] == "2-cycle" else np.nan
                         for r in results[conv]])
         conv_min = [r["attractor"] == "minimum" for r in results[conv]]
         ax.plot(etas, amp, "o", mfc="none", color=colours[conv],
-                label=f"census 2-cycle, \u03b5 {conv}")
+                label=f"census 2-cycle, ε {conv}")
         ax.plot(etas[conv_min], np.zeros(int(np.sum(conv_min))),
                 "s" if inside else "x", color=colours[conv], ms=4,
-                label=f"census: minimum, \u03b5 {conv}")
-        ax.axvline(thresholds[conv], color=colours[conv], ls=":", lw=0.8)
-    ax.axvspan(thresholds["outside"], thresholds["inside"], color="0.9")
-    ax.set(xscale="log", xlabel="\u03b7", ylabel="2-cycle amplitude of \u03b8",
-           title=f"RMSProp, k = {args.k:g}, \u03b5 = {args.eps:g}, "
-                 f"\u03c3 = {args.sigma:g}")
-    ax.legend(fontsize=7)
+                label=f"census: minimum, ε {conv}")
+        ax.axvline(thresholds[conv], color=colours[conv], ls=":", lw=0.8,
+                   label=f"flip of the minimum, ε {conv}")
+    ax.axvspan(thresholds["outside"], thresholds["inside"], color="0.9",
+               label="ε inside converges, ε outside cycles")
+    ax.set(xscale="log", xlabel="η", ylabel="2-cycle amplitude a = |θ| on the cycle",
+           title="(a) attractor against η (census after the burn-in)")
+    ax.legend(fontsize=7, loc="upper left")
     for conv in CONVENTIONS:
         ax2.semilogy(np.abs(demo[conv]) + 1e-300, color=colours[conv], lw=0.8,
-                     label=f"\u03b5 {conv}")
-    ax2.set(xlabel="step i", ylabel="|\u03b8\u1d62|", ylim=(1e-12, 10),
-            title=f"\u03b7 = {eta_demo:.3g} (in the shaded window)")
+                     label=f"ε {conv}")
+    ax2.set(xlabel="step i", ylabel="|θᵢ|", ylim=(1e-12, 10),
+            title=f"(b) η = {eta_demo:.3g} (in the shaded window), "
+                  f"θ₀ = {args.theta0:g}")
     ax2.legend(fontsize=8)
+    fig.suptitle(f"RMSProp with momentum and look-ahead on L = kθ²/2: k = {args.k:g}, "
+                 f"g = {args.g:g}, σ = {args.sigma:g}, β₂ = {args.beta2:g}, "
+                 f"ε = {args.eps:g}")
     fig.tight_layout()
     return fig
 

@@ -55,6 +55,12 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
+from optdyn._validation import (  # noqa: E402
+    check_finite,
+    check_in_range,
+    check_int,
+    check_positive,
+)
 from optdyn.datasets import load_digits, load_mnist  # noqa: E402
 from optdyn.losses import SigmoidMLP, minibatch_epochs, one_hot  # noqa: E402
 from optdyn.optimizers import SuperNesterov  # noqa: E402
@@ -63,28 +69,63 @@ SIGMAS = (0.0, 0.9, 2.0, 4.0, 20.0)
 HIDDEN = ((30,), (15, 15))
 
 
+QUICK = {"sigmas": [0.9, 4.0], "epochs": 15, "mb_epochs": 2, "seeds": [0]}
+FULL = {"sigmas": list(SIGMAS), "epochs": 400, "mb_epochs": 30, "seeds": [0, 1, 2]}
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mnist-dir", default=None,
                    help="folder with MNIST's IDX files (default: sklearn digits)")
     p.add_argument("--eta", type=float, default=0.5, help="learning rate eta")
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
-    p.add_argument("--sigmas", type=float, nargs="+", default=list(SIGMAS))
-    p.add_argument("--epochs", type=int, default=400, help="full-batch epochs")
-    p.add_argument("--mb-epochs", type=int, default=30, help="mini-batch epochs")
+    p.add_argument("--sigmas", type=float, nargs="+",
+                   help="look-ahead values sigma (default: 0 0.9 2 4 20)")
+    p.add_argument("--epochs", type=int, help="full-batch epochs (default 400)")
+    p.add_argument("--mb-epochs", type=int, help="mini-batch epochs (default 30)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="mini-batch size (default 20 for digits, 200 for MNIST)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                   help="mini-batch shuffling seeds")
+    p.add_argument("--seeds", type=int, nargs="+",
+                   help="mini-batch shuffling seeds (default 0 1 2)")
     p.add_argument("--init-seed", type=int, default=0, help="initialisation seed")
     p.add_argument("--out", default="results/nn_digits", help="output folder")
-    p.add_argument("--quick", action="store_true", help="tiny run for the tests")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny run for the tests: sigma 0.9 4, 15 + 2 epochs, one "
+                        "seed (flags given explicitly still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.sigmas = [0.9, 4.0]
-        args.epochs = 15
-        args.mb_epochs = 2
-        args.seeds = [0]
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--eta", lambda: check_positive("eta", args.eta)),
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--sigmas", lambda: [check_finite("sigma", s) for s in args.sigmas]),
+        ("--epochs", lambda: check_int("epochs", args.epochs, 1)),
+        ("--mb-epochs", lambda: check_int("mb_epochs", args.mb_epochs, 1)),
+        ("--batch-size", lambda: args.batch_size is None
+         or check_int("batch_size", args.batch_size, 1)),
+        ("--seeds", lambda: [check_int("seed", s, 0) for s in args.seeds]),
+        ("--init-seed", lambda: check_int("init_seed", args.init_seed, 0)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
+
+    # The data, and the batch size they allow, are part of the input too.
+    flag = "--mnist-dir" if args.mnist_dir else "(sklearn digits)"
+    try:
+        args.data, args.batch = load_data(args)
+    except (OSError, ValueError, ImportError) as exc:
+        p.error(f"{flag}: {exc}")
+    n_train = len(args.data.y_train)
+    if args.batch > n_train:
+        p.error(f"--batch-size: batch_size must be at most the {n_train} training "
+                f"images; got {args.batch}")
     return args
 
 
@@ -124,7 +165,7 @@ def first_epoch(acc, level):
 def main(argv=None):
     args = parse_args(argv)
     t0 = time.perf_counter()
-    data, batch = load_data(args)
+    data, batch = args.data, args.batch
     n_in = data.n_inputs
     Y_train = one_hot(data.y_train)
     Y_test = one_hot(data.y_test)
@@ -235,41 +276,63 @@ def print_table(args, nets, full, mini, summary):
     print(f"wrote {args.out} in {summary['elapsed_s']} s")
 
 
+def plain_log_y(ax):
+    """Label a log y axis at 1, 2, 5 x 10^k in plain numbers (0.05, 0.1, ...)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    plain = FuncFormatter(lambda y, _: f"{y:g}")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda y, _: ""))
+
+
+def sigma_colours(sigmas):
+    """One colour per sigma, the same in both figures."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {s: cycle[k % len(cycle)] for k, s in enumerate(sigmas)}
+
+
 def figure_full(args, data, nets, full):
     fig, axes = plt.subplots(len(nets), 2, figsize=(11, 4 * len(nets)),
                              squeeze=False)
+    colour = sigma_colours(args.sigmas)
     for row, w in enumerate(nets):
         for s in args.sigmas:
             c = full[(w, s)]
-            axes[row, 0].plot(c["accuracy"], label=f"\u03c3 = {s:g}")
-            axes[row, 1].semilogy(c["loss"], label=f"\u03c3 = {s:g}")
+            axes[row, 0].plot(c["accuracy"], color=colour[s], label=f"σ = {s:g}")
+            axes[row, 1].semilogy(c["loss"], color=colour[s], label=f"σ = {s:g}")
         name = "-".join(map(str, w))
         axes[row, 0].set(xlabel="epoch (= step)", ylabel="test accuracy",
-                         title=f"{name}, full batch")
-        axes[row, 1].set(xlabel="epoch (= step)", ylabel="test loss",
-                         title=f"{name}, full batch")
+                         title=f"network {name}: test accuracy")
+        axes[row, 1].set(xlabel="epoch (= step)", ylabel="test loss (quadratic cost)",
+                         title=f"network {name}: test loss")
+        plain_log_y(axes[row, 1])
         axes[row, 0].legend(fontsize=8)
-    fig.suptitle(f"{data.name}: \u03b7 = {args.eta:g}, g = {args.g:g}")
+    fig.suptitle(f"Full batch (paper Figure 5), {data.description}: "
+                 f"η = {args.eta:g}, g = {args.g:g}", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def figure_mini(args, data, batch, widths, mini):
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, s in enumerate(args.sigmas):
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+    colour = sigma_colours(args.sigmas)
+    for s in args.sigmas:
         for j, seed in enumerate(args.seeds):
             c = mini[(s, seed)]
-            lab = f"\u03c3 = {s:g}" if j == 0 else None
-            ax.plot(c["accuracy"], color=colours[k % len(colours)], lw=0.9,
-                    label=lab)
-            ax2.semilogy(c["loss"], color=colours[k % len(colours)], lw=0.9,
-                         label=lab)
+            lab = f"σ = {s:g}" if j == 0 else None
+            ax.plot(c["accuracy"], color=colour[s], lw=0.9, label=lab)
+            ax2.semilogy(c["loss"], color=colour[s], lw=0.9, label=lab)
     name = "-".join(map(str, widths))
+    seeds = ", ".join(map(str, args.seeds))
     ax.set(xlabel="epoch", ylabel="test accuracy",
-           title=f"{name}, mini-batches of {batch}, seeds {args.seeds}")
-    ax2.set(xlabel="epoch", ylabel="test loss", title=f"{data.name}")
+           title=f"network {name}: test accuracy (one line per seed: {seeds})")
+    ax2.set(xlabel="epoch", ylabel="test loss (quadratic cost)",
+            title=f"network {name}: test loss")
+    plain_log_y(ax2)
     ax.legend(fontsize=8)
+    fig.suptitle(f"Mini-batches of {batch} (paper Figure 6), {data.description}: "
+                 f"η = {args.eta:g}, g = {args.g:g}", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -25,9 +25,11 @@ moves as 1/eta, exactly along the linear flip line.
 
 Where it differs: the paper speaks of trapping "for sigma >~ 4" from one
 start; here the minimum loses stability at sigma = 4.20 for every start
-(eta = 0.01), and at every eta the scan's threshold sits on the linear flip
-line to within the sigma grid step.  The basin measures at eta = 0.01 (400 x
-400 starts): S_bb stays below ln 2 at every sigma (about 0.45-0.50), so the
+(eta = 0.01).  For eta up to 0.026 the sigma at which fewer than half the
+starts reach the minimum lies within one sigma step (0.25) of the linear
+flip line; for eta >= 0.032 more than half the starts diverge already at
+sigma = 0 (53% and 67%).  The basin measures at eta = 0.01 (400 x 400
+starts): S_bb stays below ln 2 at every sigma (about 0.45-0.51), so the
 entropy criterion proves nothing; the uncertainty exponent is about 0.7
 (boundary dimension about 1.3) for every sigma >= 1.5, the same at 200 x 200
 starts, and S_b falls by 2^-0.7 rather than 2^-1 when the grid is refined,
@@ -35,7 +37,8 @@ so the test calls the boundary between bounded and diverging starts
 fractal.  For sigma <= 1 the few diverging starts lie at the corners,
 outside the region the exponent is measured on (alpha is NaN).
 
-Run ``python studies/phase_diagram_eq15.py --jobs 2`` (about a minute) or
+Run ``python studies/phase_diagram_eq15.py`` (``--jobs 2`` is the default;
+about 15 s on an idle 2-core machine, 40 s or more when it is busy) or
 ``--quick``.  Writes ``phase_diagram_eq15.png``, ``.npz`` and
 ``summary.json`` under ``--out``; ``--cache-dir`` keeps scan points between
 runs.
@@ -55,6 +58,7 @@ import numpy as np
 import optdyn
 from optdyn import phase_diagram as pd
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_finite, check_in_range, check_int, check_positive
 from optdyn.basin_measures import fractal_boundary_test
 from optdyn.losses import Eq15
 from optdyn.optimizers import SuperNesterov
@@ -62,46 +66,75 @@ from optdyn.optimizers import SuperNesterov
 STUDY = "phase_diagram_eq15"
 
 
+QUICK = {"n_eta": 4, "n_sigma": 6, "starts": 24, "measure_starts": 60,
+         "measure_sigmas": 4, "max_steps": 2000}
+FULL = {"n_eta": 12, "n_sigma": 41, "starts": 48, "measure_starts": 400,
+        "measure_sigmas": 17, "max_steps": 5000}
+
+
+def check_range(name, pair, positive=False):
+    """(lo, hi) as floats, or ValueError unless both are finite and lo < hi."""
+    check = check_positive if positive else check_finite
+    lo, hi = check(name, pair[0]), check(name, pair[1])
+    if not lo < hi:
+        raise ValueError(f"{name} needs LO < HI; got {lo:g} {hi:g}")
+    return lo, hi
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--g", type=float, default=0.9)
-    p.add_argument("--eta-range", type=float, nargs=2, default=(4e-3, 4e-2))
-    p.add_argument("--n-eta", type=int, default=12)
-    p.add_argument("--sigma-range", type=float, nargs=2, default=(0.0, 10.0))
-    p.add_argument("--n-sigma", type=int, default=41)
-    p.add_argument(
-        "--starts",
-        type=int,
-        default=48,
-        help="grid of starts per side for the (eta, sigma) scan",
-    )
-    p.add_argument(
-        "--measure-starts",
-        type=int,
-        default=400,
-        help="grid of starts per side for the basin measures",
-    )
-    p.add_argument(
-        "--measure-sigmas",
-        type=int,
-        default=17,
-        help="sigma values of the basin-measure scan at eta = 0.01",
-    )
-    p.add_argument("--max-steps", type=int, default=5000)
-    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
+    p.add_argument("--eta-range", type=float, nargs=2, default=(4e-3, 4e-2),
+                   metavar=("LO", "HI"), help="eta range of the scan (log spaced)")
+    p.add_argument("--n-eta", type=int, help="eta values of the scan (default 12)")
+    p.add_argument("--sigma-range", type=float, nargs=2, default=(0.0, 10.0),
+                   metavar=("LO", "HI"), help="sigma range of the scan")
+    p.add_argument("--n-sigma", type=int,
+                   help="sigma values of the scan (default 41)")
+    p.add_argument("--starts", type=int,
+                   help="grid of starts per side for the (eta, sigma) scan "
+                        "(default 48)")
+    p.add_argument("--measure-starts", type=int,
+                   help="grid of starts per side for the basin measures "
+                        "(default 400, at least 32)")
+    p.add_argument("--measure-sigmas", type=int,
+                   help="sigma values in [0, 8] of the basin-measure scan at "
+                        "eta = 0.01 (default 17)")
+    p.add_argument("--max-steps", type=int,
+                   help="step budget per start (default 5000)")
+    p.add_argument("--jobs", type=int, default=2, help="parallel joblib workers")
     p.add_argument("--cache-dir", default=None, help="joblib cache of scan points")
     p.add_argument(
         "--out", default=os.path.join("results", STUDY), help="output folder"
     )
-    p.add_argument("--quick", action="store_true", help="coarse, a few seconds")
+    p.add_argument("--quick", action="store_true",
+                   help="coarse, a few seconds (flags given explicitly still apply)")
     args = p.parse_args(argv)
-    if args.jobs < 1:
-        p.error(f"--jobs must be >= 1; got {args.jobs}")
-    if not 0 <= args.g < 1:
-        p.error(f"--g must lie in [0, 1); got {args.g}")
-    if args.quick:
-        args.n_eta, args.n_sigma, args.starts = 4, 6, 24
-        args.measure_starts, args.measure_sigmas, args.max_steps = 60, 4, 2000
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--eta-range", lambda: check_range("eta_range", args.eta_range, True)),
+        ("--n-eta", lambda: check_int("n_eta", args.n_eta, 2)),
+        ("--sigma-range", lambda: check_range("sigma_range", args.sigma_range)),
+        ("--n-sigma", lambda: check_int("n_sigma", args.n_sigma, 2)),
+        ("--starts", lambda: check_int("starts", args.starts, 2)),
+        ("--measure-starts",
+         lambda: check_int("measure_starts", args.measure_starts, 32)),
+        ("--measure-sigmas",
+         lambda: check_int("measure_sigmas", args.measure_sigmas, 1)),
+        ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
+        ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -148,49 +181,7 @@ def main(argv=None):
     tests = [fractal_boundary_test(b) for b in mres.results]
 
     # ---- figure
-    fig, axs = plt.subplots(1, 3, figsize=(17, 5))
-    pd.plot_loss_phase_diagram(linear, ax=axs[0], fractions=(etas, sigmas, fr))
-    axs[0].set_title(f"(a) Eq. (15), g = {args.g:g}: starts reaching the minimum")
-    ax = axs[1]
-    other = np.asarray(fr["other"]).T
-    div = np.asarray(fr["diverged"]).T
-    rgb = np.stack([div, other, np.asarray(fr["minimum"]).T], axis=-1)
-    ax.imshow(
-        rgb,
-        origin="lower",
-        aspect="auto",
-        interpolation="nearest",
-        extent=(0, len(etas), sigmas[0], sigmas[-1]),
-    )
-    ticks = np.arange(len(etas)) + 0.5
-    step = max(1, len(etas) // 6)
-    ax.set_xticks(ticks[::step], [f"{e:.3g}" for e in etas[::step]])
-    ax.set_xlabel("η")
-    ax.set_ylabel("σ")
-    ax.set_title(
-        "(b) red: diverged, green: other attractor, blue: minimum,\nblack: unresolved",
-        fontsize=9,
-    )
-    ax = axs[2]
-    ax.plot(m_sigmas, [t.entropy.S_b for t in tests], "o-", label="basin entropy S_b")
-    ax.plot(
-        m_sigmas,
-        [t.entropy.S_bb for t in tests],
-        "s-",
-        label="boundary basin entropy S_bb",
-    )
-    ax.plot(
-        m_sigmas,
-        [t.exponent.alpha for t in tests],
-        "^-",
-        label="uncertainty exponent α",
-    )
-    ax.axhline(np.log(2), color="0.5", ls=":", label="ln 2")
-    ax.set_xlabel("σ")
-    ax.set_ylabel("measure")
-    ax.set_title("(c) η = 0.01: basin boundary measures")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    fig = make_figure(args, linear, etas, sigmas, fr, m_sigmas, tests)
 
     os.makedirs(args.out, exist_ok=True)
     save_figure(fig, os.path.join(args.out, f"{STUDY}.png"), dpi=110)
@@ -253,6 +244,74 @@ def main(argv=None):
         )
     print(f"wrote {args.out} ({summary['elapsed_s']:.1f} s)")
     return 0
+
+
+def log_eta_axis(ax, lo, hi):
+    """Log eta axis with plain-number labels that do not overlap."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = [t for t in (1e-3, 2e-3, 4e-3, 6e-3, 0.01, 0.02, 0.04, 0.06, 0.1,
+                         0.2, 0.4) if lo <= t <= hi]
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    if len(ticks) >= 2:
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("η")
+
+
+def make_figure(args, linear, etas, sigmas, fr, m_sigmas, tests):
+    from matplotlib.patches import Patch
+
+    fig, axs = plt.subplots(1, 3, figsize=(17, 6.2))
+    # panels (a) and (b) share the eta axis and the scan's cells
+    lo, hi = etas[0], etas[-1]
+
+    ax = axs[0]
+    pd.plot_loss_phase_diagram(linear, ax=ax, fractions=(etas, sigmas, fr),
+                               legend=False)
+    log_eta_axis(ax, lo, hi)
+    ax.set_ylim(sigmas[0], sigmas[-1])
+    ax.set_title("(a) fraction of starts reaching the minimum;\n"
+                 "lines: linear theory at θ*, h = Hessian eigenvalue", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+
+    ax = axs[1]
+    minimum = np.asarray(fr["minimum"]).T
+    other = np.asarray(fr["other"]).T
+    div = np.asarray(fr["diverged"]).T
+    ax.pcolormesh(etas, sigmas, np.stack([div, other, minimum], axis=-1),
+                  shading="nearest", rasterized=True)
+    log_eta_axis(ax, lo, hi)
+    ax.set_ylim(sigmas[0], sigmas[-1])
+    ax.set_ylabel("σ")
+    ax.set_title("(b) where the starts go: colour = mix of the fractions",
+                 fontsize=10)
+    ax.legend(
+        handles=[Patch(color=(0, 0, 1), label="minimum"),
+                 Patch(color=(0, 1, 0), label="other attractor (2-cycle, ...)"),
+                 Patch(color=(1, 0, 0), label="diverged"),
+                 Patch(color=(0, 0, 0), label="unresolved")],
+        fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+    )
+
+    ax = axs[2]
+    ax.plot(m_sigmas, [t.entropy.S_b for t in tests], "o-",
+            label="basin entropy S_b")
+    ax.plot(m_sigmas, [t.entropy.S_bb for t in tests], "s-",
+            label="boundary basin entropy S_bb")
+    ax.plot(m_sigmas, [t.exponent.alpha for t in tests], "^-",
+            label="uncertainty exponent α")
+    ax.axhline(np.log(2), color="0.5", ls=":", label="ln 2")
+    ax.set_xlabel("σ")
+    ax.set_ylabel("S_b, S_bb (nats);  α")
+    ax.set_title(f"(c) η = 0.01, {args.measure_starts}² starts: "
+                 "basin boundary measures", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    fig.suptitle(f"Super-accelerated momentum on Eq. (15), g = {args.g:g}, "
+                 f"{args.starts}² starts per (η, σ), m₀ = 0")
+    fig.tight_layout()
+    return fig
 
 
 if __name__ == "__main__":

@@ -39,11 +39,16 @@ import optdyn
 from optdyn import phase_diagram as pd
 from optdyn import quadratic
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_in_range, check_int
 from optdyn.fitting import quadratic_fitted_sigma_star
 from optdyn.losses import Quadratic
 from optdyn.optimizers import SuperNesterov
 
 STUDY = "phase_diagram_quadratic"
+
+
+QUICK = {"resolution": [120, 100], "n_fit": 4, "n_sigma_fit": 25}
+FULL = {"resolution": [600, 500], "n_fit": 12, "n_sigma_fit": 49}
 
 
 def parse_args(argv=None):
@@ -59,29 +64,45 @@ def parse_args(argv=None):
         "--resolution",
         type=int,
         nargs=2,
-        default=(600, 500),
         metavar=("N_KETA", "N_SIGMA"),
-        help="grid of the shading",
+        help="grid of the shading (default 600 500)",
     )
     p.add_argument(
-        "--n-fit", type=int, default=12, help="fitted sigma* points per panel"
+        "--n-fit", type=int, help="fitted sigma* points per panel (default 12)"
     )
     p.add_argument(
-        "--n-sigma-fit", type=int, default=49, help="sigma grid of the fit scan"
+        "--n-sigma-fit", type=int, help="sigma grid of the fit scan (default 49)"
     )
     p.add_argument("--jobs", type=int, default=2, help="joblib workers of the scan")
     p.add_argument(
         "--out", default=os.path.join("results", STUDY), help="output folder"
     )
-    p.add_argument("--quick", action="store_true", help="coarse grid, a few seconds")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="coarse grid, a few seconds (flags given explicitly still apply)",
+    )
     args = p.parse_args(argv)
-    if args.jobs < 1:
-        p.error(f"--jobs must be >= 1; got {args.jobs}")
-    for g in args.g:
-        if not 0 <= g < 1:
-            p.error(f"--g must lie in [0, 1); got {g}")
-    if args.quick:
-        args.resolution, args.n_fit, args.n_sigma_fit = (120, 100), 4, 25
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--g", lambda: [check_in_range("g", g, 0.0, 1.0, hi_open=True)
+                         for g in args.g]),
+        ("--resolution", lambda: [check_int(name, n, 2) for name, n in
+                                  zip(("N_KETA", "N_SIGMA"), args.resolution)]),
+        ("--n-fit", lambda: check_int("n_fit", args.n_fit, 1)),
+        ("--n-sigma-fit", lambda: check_int("n_sigma_fit", args.n_sigma_fit, 3)),
+        ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -145,6 +166,9 @@ def main(argv=None):
                 "sigma_grid_step": float(sig_grid[1] - sig_grid[0]),
             }
         )
+    fig.suptitle(
+        "Super-accelerated momentum on L = kθ²/2: regimes of the (kη, σ) plane"
+    )
     fig.tight_layout()
     os.makedirs(args.out, exist_ok=True)
     save_figure(fig, os.path.join(args.out, f"{STUDY}.png"), dpi=120)

@@ -60,6 +60,11 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
+from optdyn._validation import (  # noqa: E402
+    check_in_range,
+    check_int,
+    check_positive,
+)
 from optdyn.losses import Quadratic  # noqa: E402
 from optdyn.optimizers import GD, SuperNesterov  # noqa: E402
 
@@ -71,20 +76,46 @@ except ImportError:  # pragma: no cover - fallback kept for older trees
 SIGMAS = (0.0, 0.9, 2.0, 4.0, 8.0)
 
 
+QUICK = {"steps": 4000}
+FULL = {"steps": 20000}
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--eta", type=float, default=0.005, help="learning rate eta")
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
     p.add_argument("--seed", type=int, default=51, help="data seed")
     p.add_argument("--n-features", type=int, default=50, help="N_f")
-    p.add_argument("--n-data", type=int, default=1000, help="N_data")
-    p.add_argument("--steps", type=int, default=20000, help="steps for the inset")
+    p.add_argument("--n-data", type=int, default=1000,
+                   help="N_data (more than N_f, so that the minimum is unique)")
+    p.add_argument("--steps", type=int,
+                   help="steps for the inset (default 20000)")
     p.add_argument("--main-steps", type=int, default=300, help="steps, main panel")
     p.add_argument("--out", default="results/regression51", help="output folder")
-    p.add_argument("--quick", action="store_true", help="fewer steps")
+    p.add_argument("--quick", action="store_true",
+                   help="4000 steps (flags given explicitly still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.steps = 4000
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--eta", lambda: check_positive("eta", args.eta)),
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--seed", lambda: check_int("seed", args.seed, 0)),
+        ("--n-features", lambda: check_int("n_features", args.n_features, 1)),
+        ("--n-data",
+         lambda: check_int("n_data", args.n_data, args.n_features + 1)),
+        ("--steps", lambda: check_int("steps", args.steps, 1)),
+        ("--main-steps", lambda: check_int("main_steps", args.main_steps, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -181,20 +212,26 @@ def run_label(sigma):
 
 
 def make_figure(args, curves, L_star, k, table):
-    fig, (ax, ax_s) = plt.subplots(1, 2, figsize=(13, 5))
+    from matplotlib.ticker import LogLocator
+
+    fig, (ax, ax_s) = plt.subplots(1, 2, figsize=(13, 5.2))
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour = {s: cycle[k % len(cycle)] for k, s in enumerate(curves)}
     n_main = min(args.main_steps, args.steps)
     for sigma, c in curves.items():
         ax.semilogy(np.arange(n_main + 1), c[: n_main + 1] - L_star,
-                    label=run_label(sigma))
+                    color=colour[sigma], label=run_label(sigma))
     ax.set(xlabel="step i", ylabel="L(\u03b8\u1d62) \u2212 L*",
-           title=f"51-parameter regression, \u03b7 = {args.eta:g}, g = {args.g:g}")
-    ax.legend(fontsize=8, loc="lower left")
-    inset = ax.inset_axes([0.5, 0.55, 0.46, 0.4])
+           title=f"(a) L \u2212 L* (L* = {L_star:.3g}), first {n_main} steps")
+    # legend in the empty band below the inset, clear of the early curves
+    ax.legend(fontsize=8, loc="upper right", bbox_to_anchor=(0.98, 0.47))
+    inset = ax.inset_axes([0.5, 0.6, 0.46, 0.33])
     for sigma, c in curves.items():
-        inset.semilogy(c - L_star, lw=0.9)
-    inset.set_title("late times: L \u2212 L*", fontsize=8)
+        inset.semilogy(c - L_star, color=colour[sigma], lw=0.9)
+    inset.set_title(f"all {args.steps} steps: L \u2212 L*", fontsize=8)
     inset.set_xlabel("step i", fontsize=7)
-    inset.tick_params(labelsize=6)
+    inset.yaxis.set_major_locator(LogLocator(numticks=4))
+    inset.tick_params(labelsize=7)
 
     k_eta = k * args.eta
     colours = {"overdamped": "tab:blue", "underdamped": "tab:orange",
@@ -210,9 +247,13 @@ def make_figure(args, curves, L_star, k, table):
     thr = (1 - np.sqrt(args.g)) ** 2
     ax_s.axhline(thr, color="0.4", ls="--", lw=0.8,
                  label="(1 \u2212 \u221ag)\u00b2: below, every \u03c3 > 0 overdamped")
-    ax_s.set(xlabel="eigen-direction (sorted)", ylabel="k\u03b7",
-             title="Hessian spectrum")
-    ax_s.legend(fontsize=8)
+    ax_s.set(xlabel="eigen-direction of the Hessian (sorted)",
+             ylabel="k\u03b7 (k = Hessian eigenvalue)",
+             title="(b) Hessian spectrum and damping regime of each direction")
+    ax_s.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"51-parameter linear regression (paper Figure 4): "
+                 f"\u03b7 = {args.eta:g}, g = {args.g:g}, \u03b8\u2080 = 0.2, "
+                 f"data seed {args.seed}")
     fig.tight_layout()
     return fig
 

@@ -59,11 +59,21 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
+from optdyn._validation import (  # noqa: E402
+    check_finite,
+    check_in_range,
+    check_int,
+    check_positive,
+)
 from optdyn.losses import Eq15  # noqa: E402
 from optdyn.optimizers import RMSPropSA  # noqa: E402
 
 START = (-1.0, -3.8)
 SIGMAS = (0.0, 0.9, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+QUICK = {"sigmas": [0.0, 2.0, 6.0], "window": 2000}
+FULL = {"sigmas": list(SIGMAS), "window": 5000}
 
 
 def parse_args(argv=None):
@@ -72,19 +82,42 @@ def parse_args(argv=None):
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
     p.add_argument("--beta2", type=float, default=0.999, help="decay of r")
     p.add_argument("--eps", type=float, default=1e-7, help="eps (inside sqrt)")
-    p.add_argument("--sigmas", type=float, nargs="+", default=list(SIGMAS))
+    p.add_argument("--sigmas", type=float, nargs="+",
+                   help="look-ahead values sigma (default: 0 0.9 2 3 4 6 8)")
     p.add_argument("--show", type=int, default=300, help="steps shown")
     p.add_argument("--burn-in", type=int, default=50000,
                    help="steps before the census (r relaxes at rate beta2)")
     p.add_argument("--max-steps", type=int, default=20000, help="census budget")
-    p.add_argument("--window", type=int, default=5000,
-                   help="steps describing runs that never settle")
+    p.add_argument("--window", type=int,
+                   help="steps describing runs that never settle (default 5000)")
     p.add_argument("--out", default="results/rmsprop_eq15", help="output folder")
-    p.add_argument("--quick", action="store_true", help="shorter runs")
+    p.add_argument("--quick", action="store_true",
+                   help="sigma 0 2 6 and a shorter window (flags given explicitly "
+                        "still apply)")
     args = p.parse_args(argv)
-    if args.quick:
-        args.sigmas = [0.0, 2.0, 6.0]
-        args.window = 2000
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--eta", lambda: check_positive("eta", args.eta)),
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--beta2",
+         lambda: check_in_range("beta2", args.beta2, 0.0, 1.0, hi_open=True)),
+        ("--eps", lambda: check_positive("eps", args.eps)),
+        ("--sigmas", lambda: [check_finite("sigma", s) for s in args.sigmas]),
+        ("--show", lambda: check_int("show", args.show, 1)),
+        ("--burn-in", lambda: check_int("burn_in", args.burn_in, 0)),
+        ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
+        ("--window", lambda: check_int("window", args.window, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -175,32 +208,47 @@ def main(argv=None):
 
 
 def make_figure(args, loss, theta_star, runs):
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.2))
+    from matplotlib.lines import Line2D
+
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.6))
     t1 = np.linspace(-3.5, 4.0, 250)
     t2 = np.linspace(-5.0, 5.0, 250)
     T1, T2 = np.meshgrid(t1, t2)
     Z = np.vectorize(lambda a, b: loss.value([a, b]))(T1, T2)
     ax.contour(T1, T2, np.log10(Z + 1e-3), levels=18, colors="0.8", linewidths=0.6)
-    colours = plt.cm.viridis(np.linspace(0.0, 0.9, len(runs)))
-    for (s, r), colour in zip(runs.items(), colours):
-        line, = ax.plot(r["theta"][:, 0], r["theta"][:, 1], lw=0.8,
-                        color=colour, label=f"\u03c3 = {s:g}")
+    # distinct colours (neighbouring sigmas must be told apart), the same
+    # sigma in the same colour in both panels
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (s, r) in enumerate(runs.items()):
+        colour = cycle[k % len(cycle)]
+        ax.plot(r["theta"][:, 0], r["theta"][:, 1], lw=0.8, color=colour,
+                label=f"σ = {s:g}")
         late = r["late"]
         if late["fate"].endswith("cycle"):
             th = np.array(late["theta"])
-            ax.plot(th[:, 0], th[:, 1], "D", color=line.get_color(), ms=6,
-                    mec="k")
-        ax2.semilogy(r["distance"], color=line.get_color(), lw=0.9,
-                     label=f"\u03c3 = {s:g}: {late['fate']}")
-    ax.plot(*theta_star, "o", color="tab:green", ms=10, mfc="none", mew=2)
-    ax.set(xlabel="\u03b8\u2081", ylabel="\u03b8\u2082", xlim=(-3.5, 4.0),
-           ylim=(-5.0, 5.0),
-           title=f"RMSProp, \u03b7 = {args.eta:g}: first {args.show} steps "
-                 "(\u25c6 = long-time 2-cycle)")
-    ax.legend(fontsize=7, loc="lower right")
-    ax2.set(xlabel="step i", ylabel="|\u03b8\u1d62 \u2212 \u03b8*|",
-            title="distance to the minimum; legend: long-time fate")
-    ax2.legend(fontsize=7)
+            ax.plot(th[:, 0], th[:, 1], "D", color=colour, ms=6, mec="k")
+        ax2.semilogy(r["distance"], color=colour, lw=0.9,
+                     label=f"σ = {s:g}: {late['fate']}")
+    ax.plot(*START, "k^", ms=7)
+    ax.plot(*theta_star, "o", color="k", ms=10, mfc="none", mew=2)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color="k", marker="^", ls="none", label="start θ₀"),
+        Line2D([], [], color="k", marker="o", mfc="none", mew=2, ls="none",
+               label="minimum θ*"),
+        Line2D([], [], color="0.5", marker="D", mec="k", ls="none",
+               label="long-time 2-cycle"),
+    ]
+    ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(-3.5, 4.0), ylim=(-5.0, 5.0),
+           title=f"(a) first {args.show} steps (grey: contours of log L)")
+    ax.legend(handles=handles, fontsize=7, loc="lower right", ncol=2)
+    ax2.set(xlabel="step i", ylabel="|θᵢ − θ*|",
+            title=f"(b) distance to the minimum θ*; legend: fate after "
+                  f"{args.burn_in} steps")
+    ax2.legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"RMSProp with look-ahead (16) on Eq. (15) from θ₀ = (−1, −3.8): "
+                 f"η = {args.eta:g}, g = {args.g:g}, β₂ = {args.beta2:g}, "
+                 f"ε = {args.eps:g}")
     fig.tight_layout()
     return fig
 

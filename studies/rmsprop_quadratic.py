@@ -22,7 +22,7 @@ falls, which is the trend seen here.  The orbit also regrows late, once
 r has decayed and eta / sqrt(r + eps) exceeds the stability limit; the
 fit window stops before that.
 
-Run ``python studies/rmsprop_quadratic.py`` (about 20 s) or ``--quick``.
+Run ``python studies/rmsprop_quadratic.py`` (about 10 s) or ``--quick``.
 Writes ``rmsprop_quadratic.png``, ``.npz`` and ``summary.json`` under
 ``--out``.
 """
@@ -39,34 +39,65 @@ import numpy as np
 
 from optdyn import phase_diagram as pd
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_finite, check_in_range, check_int, check_positive
 from optdyn.fitting import fit_timescale
 
 STUDY = "rmsprop_quadratic"
+
+
+QUICK = {"n_eta": 4, "n_sigma": 16, "n_steps": 3000, "eta_range": [1e-3, 0.1]}
+FULL = {"n_eta": 12, "n_sigma": 41, "n_steps": 6000, "eta_range": [3e-4, 0.3]}
+
+
+def check_range(name, pair, positive=False):
+    """(lo, hi) as floats, or ValueError unless both are finite and lo < hi."""
+    check = check_positive if positive else check_finite
+    lo, hi = check(name, pair[0]), check(name, pair[1])
+    if not lo < hi:
+        raise ValueError(f"{name} needs LO < HI; got {lo:g} {hi:g}")
+    return lo, hi
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--g", type=float, default=0.9, help="momentum coefficient g")
     p.add_argument("--k", type=float, default=1.0, help="curvature k")
-    p.add_argument("--n-eta", type=int, default=12, help="eta values (log spaced)")
-    p.add_argument(
-        "--eta-range", type=float, nargs=2, default=(3e-4, 0.3), metavar=("LO", "HI")
-    )
-    p.add_argument("--sigma-max", type=float, default=20.0)
-    p.add_argument("--n-sigma", type=int, default=41)
-    p.add_argument("--n-steps", type=int, default=6000)
+    p.add_argument("--n-eta", type=int, help="eta values (log spaced; default 12)")
+    p.add_argument("--eta-range", type=float, nargs=2, metavar=("LO", "HI"),
+                   help="eta range (default 3e-4 0.3)")
+    p.add_argument("--sigma-max", type=float, default=20.0,
+                   help="largest sigma of the grid (default 20)")
+    p.add_argument("--n-sigma", type=int,
+                   help="sigma values in [0, sigma-max] (default 41)")
+    p.add_argument("--n-steps", type=int,
+                   help="steps per orbit (default 6000)")
     p.add_argument(
         "--out", default=os.path.join("results", STUDY), help="output folder"
     )
-    p.add_argument("--quick", action="store_true", help="few points, a few seconds")
+    p.add_argument("--quick", action="store_true",
+                   help="few points, a few seconds (flags given explicitly still "
+                        "apply)")
     args = p.parse_args(argv)
-    if not 0 <= args.g < 1:
-        p.error(f"--g must lie in [0, 1); got {args.g}")
-    if args.k <= 0 or min(args.eta_range) <= 0:
-        p.error("--k and --eta-range must be > 0")
-    if args.quick:
-        args.n_eta, args.n_sigma, args.n_steps = 4, 16, 3000
-        args.eta_range = (1e-3, 0.1)
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--k", lambda: check_positive("k", args.k)),
+        ("--n-eta", lambda: check_int("n_eta", args.n_eta, 1)),
+        ("--eta-range", lambda: check_range("eta_range", args.eta_range, True)),
+        ("--sigma-max", lambda: check_positive("sigma_max", args.sigma_max)),
+        ("--n-sigma", lambda: check_int("n_sigma", args.n_sigma, 3)),
+        ("--n-steps", lambda: check_int("n_steps", args.n_steps, 10)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -89,12 +120,15 @@ def main(argv=None):
         t = np.arange(y.size)
         ax.semilogy(t, f.predict(t), "--", color=line.get_color(), lw=0.8)
     ax.set_ylim(1e-12, 10)
-    ax.set_xlabel("i")
+    ax.set_xlabel("step i")
     ax.set_ylabel("|θ(i)|")
-    ax.set_title(f"(a) RMSProp, k = {args.k:g}, η = {eta_a:g}: fits e^(−t/T) dashed")
+    ax.set_title(rf"(a) RMSProp, k = {args.k:g}, η = {eta_a:g}: "
+                 rf"|θ(i)| and fits $e^{{-t/T}}$ (dashed)")
     ax.legend(fontsize=8)
     pd.plot_rmsprop_sigma_star(res, ax=axs[1])
-    axs[1].set_title("(b) fitted σ* against η")
+    axs[1].set_title(f"(b) fitted σ* against η (σ grid 0 to {args.sigma_max:g})")
+    fig.suptitle(f"RMSProp with momentum and look-ahead (17) on L = kθ²/2, "
+                 f"g = {args.g:g}, β₂ = 0.999, ε = 1e-7")
     fig.tight_layout()
 
     os.makedirs(args.out, exist_ok=True)

@@ -21,7 +21,7 @@ midpoint ODE (14) is the closest of the three estimates; sigma* turns
 negative below k eta = (1 - sqrt g)^2.
 
 Where the numbers differ from the paper: the threshold is 0.002633 at
-g = 0.9 exactly (the paper read off about 0.0027, 2.6% higher).  The exact
+g = 0.9 exactly (the paper read off about 0.0027, 2.5% higher).  The exact
 sigma* = 2/sqrt(k eta) - 1 - (1 - g)/(k eta) is the forward estimate (12)
 minus exactly 1, and the midpoint estimate (14) exceeds it by about
 sqrt(k eta)/4.  The fitted sigma* agrees with the exact one to the
@@ -45,12 +45,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from optdyn import quadratic
 from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_in_range, check_int
 from optdyn.fitting import fit_timescale, quadratic_fitted_sigma_star
 
 STUDY = "sigma_star_quadratic"
+
+
+QUICK = {"n_keta": 5}
+FULL = {"n_keta": 25}
 
 
 def parse_args(argv=None):
@@ -59,20 +65,32 @@ def parse_args(argv=None):
     p.add_argument(
         "--n-keta",
         type=int,
-        default=25,
-        help="k eta values for the fitted sigma* (log spaced)",
+        help="k eta values for the fitted sigma* (log spaced; default 25)",
     )
     p.add_argument(
         "--out", default=os.path.join("results", STUDY), help="output folder"
     )
-    p.add_argument("--quick", action="store_true", help="few points, a few seconds")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="few points, a few seconds (flags given explicitly still apply)",
+    )
     args = p.parse_args(argv)
-    if not 0 <= args.g < 1:
-        p.error(f"--g must lie in [0, 1); got {args.g}")
-    if args.n_keta < 2:
-        p.error(f"--n-keta must be >= 2; got {args.n_keta}")
-    if args.quick:
-        args.n_keta = 5
+    for key, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--n-keta", lambda: check_int("n_keta", args.n_keta, 2)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
     return args
 
 
@@ -161,6 +179,10 @@ def main(argv=None):
         ax.plot(sig_T, eT, "-", lw=1, color=c, label=f"exact −1/ln ρ, kη = {k:g}")
         ax.axvline(quadratic.optimal_sigma(k, g), color=c, ls=":", lw=1)
     ax.set_yscale("log")
+    # plain numbers on the log axis (the default minor labels read 2x10^1)
+    T_ticks = [2, 3, 5, 10, 20, 40]
+    ax.set_yticks(T_ticks, [str(t) for t in T_ticks])
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("σ")
     ax.set_ylabel("T (steps)")
     ax.set_title("(a) time scale against σ (dotted: exact σ*)")
@@ -185,7 +207,7 @@ def main(argv=None):
     )
     thr = float(quadratic.k_eta_threshold(g))
     ax.axvline(thr, color="0.5", lw=1, label=f"σ* = 0 at kη = {thr:.5f}")
-    ax.axhline(1.0, color="0.7", lw=0.8, ls=":")
+    ax.axhline(1.0, color="0.7", lw=0.8, ls=":", label="σ = 1")
     ax.set_xscale("log")
     ax.set_ylim(-5, 12)
     ax.set_xlabel("kη")
@@ -195,7 +217,9 @@ def main(argv=None):
 
     ax = axs[1, 0]
     t = np.arange(n2 + 1)
-    for (name, y), c in zip(traj.items(), ("#1b9e77", "#d95f02", "#7570b3")):
+    # regime colours, not the k eta colours of panel (a); critical damping
+    # in the red of the exact sigma* of panel (b)
+    for (name, y), c in zip(traj.items(), ("#2166ac", "#cb181d", "#8c510a")):
         f = traj_fit[name]
         ax.plot(
             t,
@@ -207,17 +231,21 @@ def main(argv=None):
         )
         ax.plot(t, f.predict(t), "--", color=c, lw=1)
     ax.axhline(0, color="0.6", lw=0.6)
-    ax.set_xlabel("i")
+    ax.set_xlabel("step i")
     ax.set_ylabel("θ(i)")
     ax.set_title("(c) kη = 0.01: iterates and fits (dashed)")
     ax.legend(fontsize=7)
 
     ax = axs[1, 1]
     ax.plot(np.arange(151), it_ode, "o", ms=2.5, color="k", label="iterates θ(i)")
-    for kind, ls in zip(quadratic.ODE_KINDS, (":", "-.", "--")):
+    # the ODEs in panel (b)'s purple, one shade and line style per kind
+    for kind, ls, c in zip(
+        quadratic.ODE_KINDS, (":", "-.", "--"), ("#9e9ac8", "#6a51a3", "#3f007d")
+    ):
         eq = {"forward": 9, "backward": 10, "midpoint": 11}[kind]
-        ax.plot(t_ode, ode_x[kind], ls=ls, label=f"ODE ({eq}) {kind}")
-    ax.set_xlabel("i (time t)")
+        ax.plot(t_ode, ode_x[kind], ls=ls, color=c, lw=1.5,
+                label=f"ODE ({eq}) {kind}")
+    ax.set_xlabel("step i (time t)")
     ax.set_ylabel("θ, x(t)")
     ax.set_title("(d) kη = 0.01, σ = 1: the three ODEs")
     ax.legend(fontsize=7)

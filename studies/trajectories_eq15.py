@@ -48,6 +48,7 @@ import numpy as np  # noqa: E402
 
 import optdyn  # noqa: E402
 from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
+from optdyn._validation import check_in_range, check_int, check_positive  # noqa: E402
 from optdyn.losses import Eq15  # noqa: E402
 from optdyn.optimizers import GD, SuperNesterov  # noqa: E402
 
@@ -67,7 +68,22 @@ def parse_args(argv=None):
     p.add_argument("--out", default="results/trajectories_eq15", help="output folder")
     p.add_argument("--quick", action="store_true",
                    help="accepted for uniformity: the default run is already quick")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+
+    # Check every flag here, so that a bad value is reported by its flag
+    # name before any work starts.
+    checks = [
+        ("--eta", lambda: check_positive("eta", args.eta)),
+        ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
+        ("--steps", lambda: check_int("steps", args.steps, 1)),
+        ("--census-steps", lambda: check_int("census_steps", args.census_steps, 1)),
+    ]
+    for flag, check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            p.error(f"{flag}: {exc}")
+    return args
 
 
 def run_label(key):
@@ -98,43 +114,57 @@ def first_below(d, level):
     return int(hit[0]) if hit.size else None
 
 
+#: One colour per run, the same in every panel.
+COLOURS = {"gd": "0.35", 0.0: "tab:orange", 0.9: "tab:purple", 2.0: "tab:blue",
+           3.0: "tab:cyan", 4.0: "tab:red", 6.0: "tab:olive", 7.0: "tab:green"}
+MARKERS = {"gd": "o", 0.0: "*", 0.9: "o", 2.0: "*", 4.0: "o", 7.0: "*"}
+
+
 def make_figure(args, loss, theta_star, runs):
-    fig = plt.figure(figsize=(13, 8.5))
+    fig = plt.figure(figsize=(13, 9))
     gs = fig.add_gridspec(2, 6, height_ratios=(1.15, 1))
     t1 = np.linspace(-3.5, 4.0, 300)
     t2 = np.linspace(-5.0, 5.0, 300)
     T1, T2 = np.meshgrid(t1, t2)
     Z = np.vectorize(lambda a, b: loss.value([a, b]))(T1, T2)
-    styles = ({"color": "tab:red", "marker": "o", "mfc": "none", "ms": 6, "lw": 0.8},
-              {"color": "tab:blue", "marker": "*", "ms": 4, "lw": 0.8})
     for k, pair in enumerate(PANELS):
         ax = fig.add_subplot(gs[0, 2 * k : 2 * k + 2])
         ax.contour(T1, T2, np.log10(Z + 1e-3), levels=18, colors="0.75",
                    linewidths=0.6)
-        for key, style in zip(pair, styles):
+        for key in pair:
             th = runs[key]["theta"]
-            ax.plot(th[:, 0], th[:, 1], label=run_label(key), **style)
-        ax.plot(*theta_star, "o", color="tab:green", ms=10, mfc="none", mew=2,
-                label="minimum")
-        ax.set(xlabel="\u03b8\u2081", ylabel="\u03b8\u2082", xlim=(-3.5, 4.0),
-               ylim=(-5.0, 5.0), title=f"({'abc'[k]})")
+            filled = MARKERS[key] == "*"
+            ax.plot(th[:, 0], th[:, 1], marker=MARKERS[key], ms=4 if filled else 6,
+                    mfc=COLOURS[key] if filled else "none", color=COLOURS[key],
+                    lw=0.8, label=run_label(key))
+        ax.plot(*START, "k^", ms=7, label="start θ₀")
+        ax.plot(*theta_star, "o", color="k", ms=11, mfc="none", mew=2,
+                label="minimum θ*")
+        ax.set(xlabel="θ₁", ylabel="θ₂", xlim=(-3.5, 4.0), ylim=(-5.0, 5.0),
+               title=f"({'abc'[k]}) first {args.steps} steps")
         ax.legend(fontsize=8, loc="lower right")
 
     ax_d = fig.add_subplot(gs[1, :3])
-    ax_e = fig.add_subplot(gs[1, 3:])
+    ax_e = fig.add_subplot(gs[1, 3:], sharey=ax_d)
     for ax, keys in ((ax_d, ("gd", 0.0, 0.9, 2.0)), (ax_e, (3.0, 4.0, 6.0, 7.0))):
         for key in keys:
-            ax.semilogy(runs[key]["distance"], label=run_label(key))
-        ax.set(xlabel="step i", ylabel="|\u03b8\u1d62 \u2212 \u03b8*|")
-        ax.legend(fontsize=8)
-    ax_d.set_title("(d)")
-    ax_e.set_title("(e)")
-    inset = ax_e.inset_axes([0.55, 0.55, 0.4, 0.35])
+            ax.semilogy(runs[key]["distance"], color=COLOURS[key],
+                        label=run_label(key))
+        ax.set(xlabel="step i", ylabel="|θᵢ − θ*|")
+        ax.legend(fontsize=8, loc="lower left")
+    ax_d.set_title("(d) distance to the minimum θ*: GD and σ ≤ 2")
+    ax_e.set_title("(e) distance to the minimum θ*: σ ≥ 3")
+    # inset: sigma = 6 settling on its 2-cycle, in the empty middle of (e)
+    inset = ax_e.inset_axes([0.5, 0.38, 0.46, 0.26])
     d6 = runs[6.0]["distance"]
-    inset.plot(np.arange(len(d6))[100:], d6[100:], color="tab:green", lw=0.8)
-    inset.set_title("\u03c3 = 6, steps 100+", fontsize=7)
-    inset.tick_params(labelsize=6)
-    fig.suptitle(f"Eq. (15) from {START}, \u03b7 = {args.eta:g}, g = {args.g:g}")
+    i6 = np.arange(len(d6))
+    inset.plot(i6[100:], d6[100:], color=COLOURS[6.0], lw=0.8)
+    inset.set_title("σ = 6, steps 100+: |θᵢ − θ*| (linear scale)", fontsize=7)
+    inset.tick_params(labelsize=7)
+    fig.suptitle(
+        f"Eq. (15) from θ₀ = (−1, −3.8), m₀ = 0, η = {args.eta:g}, g = {args.g:g} "
+        "(grey: contours of log L)"
+    )
     fig.tight_layout()
     return fig
 

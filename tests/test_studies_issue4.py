@@ -74,17 +74,4 @@ def test_rmsprop_quadratic(tmp_path):
     assert all(r["sigma_star"] > s["g"] for r in table)
 
 
-def test_bad_flags_are_refused(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(STUDIES / "phase_diagram_eq15.py"),
-            "--jobs",
-            "0",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 2 and "--jobs must be >= 1" in proc.stderr
+# Bad flags of these studies: tests/test_studies_flags.py.
