@@ -45,8 +45,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
-import scipy.optimize
 
 from ._map import Map
 from ._optimizer_map import OptimizerMap
@@ -421,7 +419,7 @@ class _System:
         rhs[-1] = 1.0
         z = newton_step(M, rhs)
         if z is None:
-            raise scipy.linalg.LinAlgError("singular or ill-conditioned tangent system")
+            raise np.linalg.LinAlgError("singular or ill-conditioned tangent system")
         return z / np.linalg.norm(z)
 
     def correct(self, Y_pred, t, Y_base, s, tol, max_iter):
@@ -684,7 +682,7 @@ def _run(system, start_points, t, st, depth, is_child, origin):
                 )
                 break
             continue
-        except (scipy.linalg.LinAlgError, ValueError):
+        except (np.linalg.LinAlgError, ValueError):
             ok = False
         if ok and t_new @ t < 0.9 and ds > st.ds_min * 2:
             ok = False  # the tangent turned too sharply: a smaller step
@@ -847,17 +845,18 @@ def _locate(system, Y, t, ds, which, st, t_new, psi0, psi1):
     def f(s):
         return _tests(system.multipliers(on_branch(s)))[which]
 
+    from scipy.optimize import brentq  # here: keeps `import optdyn` light
+
     located = True
     try:
-        s = scipy.optimize.brentq(f, 0.0, ds, xtol=1e-14 * max(1.0, ds),
-                                  rtol=1e-15, maxiter=200)
+        s = brentq(f, 0.0, ds, xtol=1e-14 * max(1.0, ds), rtol=1e-15, maxiter=200)
         Yb = on_branch(s)
-    except (_LocateError, ValueError, RuntimeError, scipy.linalg.LinAlgError):
+    except (_LocateError, ValueError, RuntimeError, np.linalg.LinAlgError):
         located = False
         s = ds * psi0 / (psi0 - psi1) if psi0 != psi1 else ds
         try:
             Yb = on_branch(s)
-        except (_LocateError, ValueError, scipy.linalg.LinAlgError):
+        except (_LocateError, ValueError, np.linalg.LinAlgError):
             Yb = Y + s * t
     lam = system.multipliers(Yb)
     angle = None
@@ -918,7 +917,7 @@ def _switch(system, point, Y_before, Y_after, lam_after, st, depth):
                                   4 * st.max_newton)
         if ok:
             t1 = child.tangent(Y1, (Y1 - Y_star) / np.linalg.norm(Y1 - Y_star))
-    except (_ParamDomainError, scipy.linalg.LinAlgError, ValueError):
+    except (_ParamDomainError, np.linalg.LinAlgError, ValueError):
         ok = False
     if not ok:
         point.criticality = "undetermined"

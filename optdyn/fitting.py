@@ -30,7 +30,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import OptimizeWarning, curve_fit, minimize_scalar
 
 from ._validation import check_in_range
 
@@ -218,6 +217,8 @@ def fit_timescale(theta, model="oscillatory", window=None, maxfev=2000):
     y = y[:end]
 
     with warnings.catch_warnings():
+        from scipy.optimize import OptimizeWarning
+
         warnings.simplefilter("ignore", OptimizeWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
@@ -233,6 +234,8 @@ def _fit_oscillatory(t, y, maxfev):
     decay = np.exp(-1.0 / T0)
     P0 = y[0]
     R0 = (y[1] / decay - P0 * np.cos(omega0)) / _sinc_t(omega0, 1.0)
+    from scipy.optimize import curve_fit
+
     p, _ = curve_fit(
         _osc_model,
         t,
@@ -262,6 +265,8 @@ def _fit_exponential(t, y, maxfev):
     if t.shape[0] < 3 or env[-1] <= 0:
         return _failed("exponential", "envelope too short to fit", t.shape[0])
     slope, intercept = np.polyfit(t, np.log(env), 1)
+    from scipy.optimize import curve_fit
+
     p, _ = curve_fit(
         _log_exp_model, t, np.log(env), p0=[intercept, slope], maxfev=maxfev
     )
@@ -363,6 +368,8 @@ def fitted_sigma_star(
     at_edge = i in (0, sigmas.shape[0] - 1)
     s_best, T_best = float(sigmas[i]), float(T[i])
     if refine and not at_edge:
+        from scipy.optimize import minimize_scalar
+
         res = minimize_scalar(
             lambda s: np.inf if not np.isfinite(v := T_of(s)) else v,
             bounds=(sigmas[i - 1], sigmas[i + 1]),

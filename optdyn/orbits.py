@@ -18,7 +18,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
 from ._map import Map
 from ._optimizer_map import OptimizerMap
@@ -195,6 +194,9 @@ def newton_step(A, rhs):
     user.
     """
     with warnings.catch_warnings():
+        # Imported here: scipy.linalg costs a noticeable share of import time.
+        import scipy.linalg
+
         warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
         try:
             d = scipy.linalg.solve(A, rhs, check_finite=False)
