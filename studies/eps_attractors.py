@@ -80,9 +80,9 @@ from optdyn._validation import (  # noqa: E402
     check_int,
     check_positive,
 )
-from optdyn.spectra import monodromy  # noqa: E402
 from optdyn.losses import Quadratic  # noqa: E402
 from optdyn.optimizers import RMSPropMomentum  # noqa: E402
+from optdyn.spectra import monodromy  # noqa: E402
 
 CONVENTIONS = {"inside": True, "outside": False}
 

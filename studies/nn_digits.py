@@ -36,8 +36,9 @@ batch training is slower here: 400 epochs do not reach the late merged
 regime for sigma <= 0.9); the mini-batch size is scaled to the smaller
 training set.
 
-Run ``python studies/nn_digits.py`` (about 40 s on 2 cores after the
-first compilation) or ``--quick``; ``--mnist-dir`` for MNIST (much longer:
+Run ``python studies/nn_digits.py`` (about 12 s on a quiet 2-core machine
+after the first compilation, several times longer when other jobs load the
+cores) or ``--quick``; ``--mnist-dir`` for MNIST (much longer:
 reduce ``--epochs``).  Writes under ``--out`` (default results/nn_digits/):
 ``nn_digits_fullbatch.png`` (Figure 5), ``nn_digits_minibatch.png``
 (Figure 6), ``nn_digits.npz`` and ``summary.json``.
@@ -255,7 +256,7 @@ def build_summary(args, data, batch, nets, full, mini, elapsed):
 
 
 def print_table(args, nets, full, mini, summary):
-    e_mid = min(50, args.epochs)
+    e_mid = min(100, args.epochs)
     print(f"full batch, eta = {args.eta:g}: test accuracy at epoch {e_mid} and "
           f"{args.epochs}, first epoch with accuracy >= 0.9")
     for w in nets:

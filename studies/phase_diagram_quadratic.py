@@ -20,9 +20,10 @@ paper: about 0.0027).  It adds what the paper did not draw: the exact
 stability region, which closes at k eta = 4, and the oscillating wedge
 beyond sigma = g/(k eta) where one root is negative.
 
-Run ``python studies/phase_diagram_quadratic.py --jobs 2`` (about 15 s) or
-``--quick --jobs 1`` (seconds).  Writes ``phase_diagram_quadratic.png``, ``.npz`` and
-``summary.json`` under ``--out``.
+Run ``python studies/phase_diagram_quadratic.py`` (``--jobs 2`` is the
+default; about 7 s) or ``--quick --jobs 1`` (seconds).  Writes
+``phase_diagram_quadratic.png``, ``.npz`` and ``summary.json`` under
+``--out``.
 """
 
 import argparse

@@ -22,7 +22,7 @@ falls, which is the trend seen here.  The orbit also regrows late, once
 r has decayed and eta / sqrt(r + eps) exceeds the stability limit; the
 fit window stops before that.
 
-Run ``python studies/rmsprop_quadratic.py`` (about 10 s) or ``--quick``.
+Run ``python studies/rmsprop_quadratic.py`` (a few seconds) or ``--quick``.
 Writes ``rmsprop_quadratic.png``, ``.npz`` and ``summary.json`` under
 ``--out``.
 """

@@ -90,7 +90,7 @@ def bad_flag_runs(tmp_path_factory):
              for name, flags, _ in BAD_FLAGS]
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, json.dumps(cases)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -112,7 +112,7 @@ def test_bad_flag_as_a_plain_subprocess(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(STUDIES / "phase_diagram_eq15.py"), "--jobs", "0",
          "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, check=False,
     )
     assert proc.returncode == 2
     assert "--jobs: jobs must be an integer >= 1; got 0" in proc.stderr
