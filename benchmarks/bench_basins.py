@@ -106,10 +106,11 @@ def main():
     print(f"{'sigma':>5}  {'method':<9} {'time [s]':>9} {'steps/s':>10} {'x NumPy':>8}")
     for sigma in (2.0, 7.0):
         Fs = F.with_params(sigma=sigma)
-        t_np, useful_np = timed(lambda: numpy_basins(theta, sigma, args.steps), 1)
-        t_en, ens = timed(lambda: optdyn.ensemble(
-            Fs, X0, args.steps, check_every=CHECK, max_period=PERIOD), args.repeats)
-        t_ba, res = timed(lambda: optdyn.basins(Fs, grid, args.steps),
+        t_np, useful_np = timed(
+            lambda s=sigma: numpy_basins(theta, s, args.steps), 1)
+        t_en, ens = timed(lambda F=Fs: optdyn.ensemble(
+            F, X0, args.steps, check_every=CHECK, max_period=PERIOD), args.repeats)
+        t_ba, res = timed(lambda F=Fs: optdyn.basins(F, grid, args.steps),
                           args.repeats)
         useful = int(ens.steps.sum())
         base = useful_np / t_np

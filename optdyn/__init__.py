@@ -5,9 +5,16 @@ An optimizer applied to a loss is an autonomous map F on its state
 points and cycles, maps basins of attraction and scans hyperparameters.
 """
 
-from . import losses, optimizers
+from . import losses, maps, optimizers, phase_diagram, quadratic
 from ._map import FunctionMap, Map
 from ._optimizer_map import OptimizerMap
+from .basin_measures import (
+    basin_entropies,
+    basin_entropy,
+    boundary_basin_entropy,
+    fractal_boundary_test,
+    uncertainty_exponent,
+)
 from .basins import (
     DIVERGED,
     UNRESOLVED,
@@ -18,24 +25,15 @@ from .basins import (
     basins,
     census,
 )
-from .iterate import EnsembleResult, ensemble, trajectory
-from . import maps
 from .continuation import BifurcationPoint, Branch, continuation
+from .fitting import fit_timescale, fitted_sigma_star
+from .iterate import EnsembleResult, ensemble, trajectory
 from .orbit_diagram import OrbitDiagram, orbit_diagram
 from .orbits import Orbit, OrbitSearch, fixed_points, periodic_orbits, refine_orbit
+from .plotting import AttractorPalette
+from .scan import ScanResult, scan
 from .spectra import LyapunovResult, jacobian_spectrum, lyapunov_spectrum
 from .stability import critical_sigma, flip_boundary, sigma_stability_interval
-from .plotting import AttractorPalette
-from . import phase_diagram, quadratic
-from .basin_measures import (
-    basin_entropies,
-    basin_entropy,
-    boundary_basin_entropy,
-    fractal_boundary_test,
-    uncertainty_exponent,
-)
-from .fitting import fit_timescale, fitted_sigma_star
-from .scan import ScanResult, scan
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def default_mode():
     """File mode of a newly created file under the process's umask.
 

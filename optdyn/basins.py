@@ -17,10 +17,10 @@ import numpy as np
 from numba import njit
 
 from . import iterate
-from .orbits import _canonical_phase, _minimal_period, refine_orbit
-from .spectra import lyapunov_spectrum
 from ._optimizer_map import OptimizerMap
 from ._validation import check_finite, check_int, check_positive
+from .orbits import _canonical_phase, _minimal_period, refine_orbit
+from .spectra import lyapunov_spectrum
 
 log = logging.getLogger(__name__)
 

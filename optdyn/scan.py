@@ -11,9 +11,10 @@ at every point with joblib and returns the results in grid order.
   when available, its source code), every keyword argument (grid of starts,
   step budgets, tolerances) and a fingerprint of optdyn's own source code
   (its version and a hash of every module), so that neither a changed input
-  nor an upgraded or edited library ever reuses a stale result.  Because points are stored one
-  by one as they finish, a scan interrupted by a crash or Ctrl-C resumes
-  where it stopped: rerunning the same call computes only what is missing.
+  nor an upgraded or edited library ever reuses a stale result.  Because
+  points are stored one by one as they finish, a scan interrupted by a crash
+  or Ctrl-C resumes where it stopped: rerunning the same call computes only
+  what is missing.
   Entries are written by joblib through a temporary file and a rename, so a
   killed worker never leaves a half-written result behind.
 - **Reproducibility.**  The analyses are deterministic and independent of
@@ -167,7 +168,7 @@ def _code_id(func):
     return name, hashlib.sha1(src.encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def library_fingerprint():
     """optdyn's version and a hash of all its source files (a cache key part)."""
     from . import __version__

@@ -69,20 +69,20 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import optdyn  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn._validation import (  # noqa: E402
+import optdyn
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import (
     check_finite,
     check_in_range,
     check_int,
     check_positive,
 )
-from optdyn.losses import Quadratic  # noqa: E402
-from optdyn.optimizers import RMSPropMomentum  # noqa: E402
-from optdyn.spectra import monodromy  # noqa: E402
+from optdyn.losses import Quadratic
+from optdyn.optimizers import RMSPropMomentum
+from optdyn.spectra import monodromy
 
 CONVENTIONS = {"inside": True, "outside": False}
 

@@ -51,20 +51,20 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import optdyn  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn._validation import (  # noqa: E402
+import optdyn
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import (
     check_finite,
     check_in_range,
     check_int,
     check_positive,
 )
-from optdyn.datasets import load_digits, load_mnist  # noqa: E402
-from optdyn.losses import SigmoidMLP, minibatch_epochs, one_hot  # noqa: E402
-from optdyn.optimizers import SuperNesterov  # noqa: E402
+from optdyn.datasets import load_digits, load_mnist
+from optdyn.losses import SigmoidMLP, minibatch_epochs, one_hot
+from optdyn.optimizers import SuperNesterov
 
 SIGMAS = (0.0, 0.9, 2.0, 4.0, 20.0)
 HIDDEN = ((30,), (15, 15))

@@ -43,14 +43,14 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import optdyn  # noqa: E402
-from optdyn._io import save_figure, write_json, write_npz  # noqa: E402
-from optdyn._validation import check_in_range, check_int, check_positive  # noqa: E402
-from optdyn.losses import Eq15  # noqa: E402
-from optdyn.optimizers import GD, SuperNesterov  # noqa: E402
+import optdyn
+from optdyn._io import save_figure, write_json, write_npz
+from optdyn._validation import check_in_range, check_int, check_positive
+from optdyn.losses import Eq15
+from optdyn.optimizers import GD, SuperNesterov
 
 START = (-1.0, -3.8)
 SIGMAS = (0.0, 0.9, 2.0, 3.0, 4.0, 6.0, 7.0)

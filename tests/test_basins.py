@@ -134,7 +134,8 @@ def test_palette_keeps_colours_across_panels():
 @pytest.mark.parametrize(
     "make,match",
     [
-        (lambda: Grid((-1, 1, 0), (-1, 1, 5)), r"axis1 n must be an integer >= 1; got 0"),
+        (lambda: Grid((-1, 1, 0), (-1, 1, 5)),
+         r"axis1 n must be an integer >= 1; got 0"),
         (lambda: Grid((1, -1, 5), (-1, 1, 5)), r"axis1 needs lo < hi; got lo=1.0"),
         (lambda: Grid((-1, 1), (-1, 1, 5)), r"axis1 must be a tuple \(lo, hi, n\)"),
         (lambda: Grid((-1, np.inf, 5), (-1, 1, 5)), r"axis1 hi must be a finite"),

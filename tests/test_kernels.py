@@ -1,7 +1,6 @@
 """The Numba kernels against plain-Python twins, threads, and vectorisation."""
 
 import os
-import re
 import subprocess
 import sys
 import textwrap

@@ -8,12 +8,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def python_blocks():
-    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 
 
 def test_readme_has_one_install_and_one_test_command():
     text = README.read_text()
-    bash = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    bash = re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL)
     assert 'python -m pip install -e ".[all]"\n' in bash
     assert "python -m pytest\n" in bash
 

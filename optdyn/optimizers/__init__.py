@@ -3,9 +3,6 @@
 Combine one with a loss in :class:`optdyn.OptimizerMap` to get the map F.
 """
 
-from ._base import Optimizer
-from ._momentum import GD, HeavyBall, Nesterov, SuperNesterov
-from ._rmsprop import RMSPropSA
 from ._adaptive import (
     AdamSA,
     MomentumSA,
@@ -18,6 +15,9 @@ from ._adaptive import (
     torch_rmsprop,
     torch_sgd,
 )
+from ._base import Optimizer
+from ._momentum import GD, HeavyBall, Nesterov, SuperNesterov
+from ._rmsprop import RMSPropSA
 
 __all__ = ["Optimizer", "GD", "HeavyBall", "Nesterov", "SuperNesterov", "RMSPropSA"]
 __all__ += [
