@@ -46,6 +46,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 import optdyn
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_int
 from optdyn.losses import Eq15
@@ -100,11 +101,7 @@ def parse_args(argv=None):
         ("--max-period", lambda: check_int("max_period", args.max_period, 1)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

@@ -73,6 +73,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import optdyn
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import (
     check_finite,
@@ -150,11 +151,7 @@ def parse_args(argv=None):
         ("--burn-in", lambda: check_int("burn_in", args.burn_in, 0)),
         ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

@@ -55,6 +55,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import optdyn
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import (
     check_finite,
@@ -111,11 +112,7 @@ def parse_args(argv=None):
         ("--seeds", lambda: [check_int("seed", s, 0) for s in args.seeds]),
         ("--init-seed", lambda: check_int("init_seed", args.init_seed, 0)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
 
     # The data, and the batch size they allow, are part of the input too.
     flag = "--mnist-dir" if args.mnist_dir else "(sklearn digits)"

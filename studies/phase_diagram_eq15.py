@@ -57,6 +57,7 @@ import numpy as np
 
 import optdyn
 from optdyn import phase_diagram as pd
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_finite, check_in_range, check_int, check_positive
 from optdyn.basin_measures import fractal_boundary_test
@@ -130,11 +131,7 @@ def parse_args(argv=None):
         ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

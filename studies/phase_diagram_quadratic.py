@@ -39,6 +39,7 @@ import numpy as np
 import optdyn
 from optdyn import phase_diagram as pd
 from optdyn import quadratic
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_in_range, check_int
 from optdyn.fitting import quadratic_fitted_sigma_star
@@ -99,11 +100,7 @@ def parse_args(argv=None):
         ("--n-sigma-fit", lambda: check_int("n_sigma_fit", args.n_sigma_fit, 3)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

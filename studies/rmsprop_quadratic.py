@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from optdyn import phase_diagram as pd
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_finite, check_in_range, check_int, check_positive
 from optdyn.fitting import fit_timescale
@@ -93,11 +94,7 @@ def parse_args(argv=None):
         ("--n-sigma", lambda: check_int("n_sigma", args.n_sigma, 3)),
         ("--n-steps", lambda: check_int("n_steps", args.n_steps, 10)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

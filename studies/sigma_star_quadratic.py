@@ -48,6 +48,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from optdyn import quadratic
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_in_range, check_int
 from optdyn.fitting import fit_timescale, quadratic_fitted_sigma_star
@@ -86,11 +87,7 @@ def parse_args(argv=None):
         ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
         ("--n-keta", lambda: check_int("n_keta", args.n_keta, 2)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 

@@ -47,6 +47,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import optdyn
+from optdyn._cli import check_flags
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_in_range, check_int, check_positive
 from optdyn.losses import Eq15
@@ -78,11 +79,7 @@ def parse_args(argv=None):
         ("--steps", lambda: check_int("steps", args.steps, 1)),
         ("--census-steps", lambda: check_int("census_steps", args.census_steps, 1)),
     ]
-    for flag, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            p.error(f"{flag}: {exc}")
+    check_flags(p, checks)
     return args
 
 
