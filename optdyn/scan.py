@@ -7,8 +7,9 @@ at every point with joblib and returns the results in grid order.
 
 - **Caching.**  With ``cache_dir``, each point is stored by joblib.Memory
   under a key made of the map's identity (loss and optimizer with every
-  hyperparameter value), the point, the analysis (its qualified name and,
-  when available, its source code), every keyword argument (grid of starts,
+  hyperparameter value), the point, the analysis (a fingerprint of its
+  code, the values its closure captures and the globals it reads; see
+  :func:`optdyn._fingerprint.function_fingerprint`), every keyword argument (grid of starts,
   step budgets, tolerances) and a fingerprint of optdyn's own source code
   (its version and a hash of every module), so that neither a changed input
   nor an upgraded or edited library ever reuses a stale result.  Because
@@ -32,7 +33,6 @@ at every point with joblib and returns the results in grid order.
 
 import functools
 import hashlib
-import inspect
 import os
 import sys
 import tempfile
@@ -43,6 +43,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
+from ._fingerprint import function_fingerprint
 from ._map import Map
 from ._validation import check_int
 from .iterate import numba_threads
@@ -160,12 +161,8 @@ def _map_key(F):
 
 
 def _code_id(func):
-    name = f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', func)}"
-    try:
-        src = inspect.getsource(func)
-    except (OSError, TypeError):
-        src = ""
-    return name, hashlib.sha1(src.encode()).hexdigest()
+    """The analysis's identity: its code, closure values and globals read."""
+    return function_fingerprint(func)
 
 
 @functools.cache

@@ -328,3 +328,40 @@ def test_cache_key_changes_with_the_library_source(monkeypatch):
         monkeypatch.undo()
         scan_module.library_fingerprint.cache_clear()
     assert scan_module.library_fingerprint() == key
+
+
+def test_cache_tells_apart_closures_and_edited_functions(tmp_path):
+    """Two analyses with the same source but other captured values, or the
+    same name with other code, never share cached results."""
+    F = optdyn.OptimizerMap(Quadratic([1.0]), SuperNesterov(eta=0.1, g=0.9, sigma=0.0))
+
+    def make(c):
+        return lambda F: c * F.params["sigma"]
+
+    grid = {"sigma": [1.0, 2.0]}
+    one = optdyn.scan(make(1.0), F, grid, cache_dir=tmp_path)
+    hundred = optdyn.scan(make(100.0), F, grid, cache_dir=tmp_path)
+    assert one.results.tolist() == [1.0, 2.0]
+    assert hundred.results.tolist() == [100.0, 200.0] and hundred.n_cached == 0
+    again = optdyn.scan(make(100.0), F, grid, cache_dir=tmp_path)
+    assert again.n_cached == 2
+
+    # The same script text run twice from stdin, edited in between.
+    import subprocess
+    import sys
+
+    script = (
+        "import optdyn\n"
+        "from optdyn.losses import Quadratic\n"
+        "from optdyn.optimizers import SuperNesterov\n"
+        "F = optdyn.OptimizerMap(Quadratic([1.0]), SuperNesterov(0.1, 0.9, 0.0))\n"
+        "r = optdyn.scan(lambda F: C * F.params['sigma'], F, {'sigma': [1.0, 2.0]},\n"
+        f"                cache_dir={str(tmp_path / 'stdin')!r})\n"
+        "print(r.results.tolist(), r.n_cached)\n"
+    )
+    out = [
+        subprocess.run([sys.executable, "-"], input=f"C = {c}\n" + script,
+                       capture_output=True, text=True, check=True).stdout.strip()
+        for c in (1, 1000, 1000)
+    ]
+    assert out == ["[1.0, 2.0] 0", "[1000.0, 2000.0] 0", "[1000.0, 2000.0] 2"]

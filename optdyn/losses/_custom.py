@@ -4,6 +4,7 @@
 import numpy as np
 from numba import njit
 
+from .._fingerprint import function_fingerprint
 from .._validation import check_int, check_vector
 from ._base import Loss
 
@@ -165,7 +166,13 @@ class CustomLoss(Loss):
             )
 
     def key(self):
-        return ("CustomLoss", self.name, self.dim, tuple(id(f) for f in self._user))
+        """Identity by what the functions compute, the same in every process."""
+        return (
+            "CustomLoss",
+            self.name,
+            self.dim,
+            tuple(None if f is None else function_fingerprint(f) for f in self._user),
+        )
 
     def __repr__(self):
         return f"CustomLoss({self.name!r}, dim={self.dim})"
