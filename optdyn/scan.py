@@ -315,8 +315,9 @@ def scan(
     n_jobs : int, default 1
         joblib workers (-1: one per core).
     backend : str, optional
-        joblib backend: None (loky processes), 'threading', 'dask' (needs an
-        active ``dask.distributed.Client``), ...
+        joblib backend: None (loky processes), 'threading' or 'dask' (needs
+        an active ``dask.distributed.Client``).  'multiprocessing' is refused:
+        it forks the parent, whose OpenMP threads then hang in the workers.
     cache_dir : str or path, optional
         joblib.Memory location; None disables caching.
     n_threads : int, optional
@@ -353,6 +354,14 @@ def scan(
         raise ValueError(f"n_jobs must be an integer >= 1 or -1; got {n_jobs!r}")
     if n_threads is not None:
         n_threads = check_int("n_threads", n_threads, 1)
+    if backend == "multiprocessing":
+        # It forks the parent, whose OpenMP thread pool (Numba's parallel
+        # kernels) does not survive a fork: the workers would hang.
+        raise ValueError(
+            "backend 'multiprocessing' is not supported: it forks a process "
+            "whose Numba/OpenMP threads cannot be used again; use None (loky "
+            "processes, the default), 'threading' or 'dask'"
+        )
 
     shape, pts = _points(axes)
     maps = [_map_at(F, p) for p in pts]

@@ -230,6 +230,17 @@ def test_n_jobs_1_and_2_are_bit_identical_and_threads_are_budgeted():
     assert np.all(threads.array(int) == 1)
 
 
+def test_threading_backend_gives_the_same_results_and_fork_is_refused():
+    F = eq15_map()
+    ref = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500)
+    other = optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, max_steps=1500,
+                        n_jobs=2, backend="threading")
+    assert_same_basins(ref, other)
+    with pytest.raises(ValueError, match="backend 'multiprocessing' is not supported"):
+        optdyn.scan("basins", F, {"sigma": SIGMAS}, grid=GRID, n_jobs=2,
+                    backend="multiprocessing")
+
+
 def test_dask_backend_gives_the_same_results():
     distributed = pytest.importorskip("dask.distributed")
     F = eq15_map()
