@@ -101,7 +101,7 @@ def parse_args(argv=None):
         ("--max-period", lambda: check_int("max_period", args.max_period, 1)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

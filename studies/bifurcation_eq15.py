@@ -92,6 +92,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import optdyn
+from optdyn._cli import check_out
 from optdyn._io import save_figure, write_json, write_npz
 from optdyn._validation import check_int, check_positive
 from optdyn.losses import Eq15
@@ -186,6 +187,7 @@ def parse_args(argv=None):
         )
     if not args.out.strip():
         p.error("--out must name a folder; got an empty string")
+    check_out(p, args.out)
     return args
 
 

@@ -151,7 +151,7 @@ def parse_args(argv=None):
         ("--burn-in", lambda: check_int("burn_in", args.burn_in, 0)),
         ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

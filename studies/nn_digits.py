@@ -112,7 +112,7 @@ def parse_args(argv=None):
         ("--seeds", lambda: [check_int("seed", s, 0) for s in args.seeds]),
         ("--init-seed", lambda: check_int("init_seed", args.init_seed, 0)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
 
     # The data, and the batch size they allow, are part of the input too.
     flag = "--mnist-dir" if args.mnist_dir else "(sklearn digits)"

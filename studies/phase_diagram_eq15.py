@@ -131,7 +131,7 @@ def parse_args(argv=None):
         ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

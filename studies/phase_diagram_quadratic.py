@@ -100,7 +100,7 @@ def parse_args(argv=None):
         ("--n-sigma-fit", lambda: check_int("n_sigma_fit", args.n_sigma_fit, 3)),
         ("--jobs", lambda: check_int("jobs", args.jobs, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

@@ -112,7 +112,7 @@ def parse_args(argv=None):
         ("--steps", lambda: check_int("steps", args.steps, 1)),
         ("--main-steps", lambda: check_int("main_steps", args.main_steps, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

@@ -114,7 +114,7 @@ def parse_args(argv=None):
         ("--max-steps", lambda: check_int("max_steps", args.max_steps, 1)),
         ("--window", lambda: check_int("window", args.window, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

@@ -94,7 +94,7 @@ def parse_args(argv=None):
         ("--n-sigma", lambda: check_int("n_sigma", args.n_sigma, 3)),
         ("--n-steps", lambda: check_int("n_steps", args.n_steps, 10)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

@@ -87,7 +87,7 @@ def parse_args(argv=None):
         ("--g", lambda: check_in_range("g", args.g, 0.0, 1.0, hi_open=True)),
         ("--n-keta", lambda: check_int("n_keta", args.n_keta, 2)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

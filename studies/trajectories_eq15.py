@@ -79,7 +79,7 @@ def parse_args(argv=None):
         ("--steps", lambda: check_int("steps", args.steps, 1)),
         ("--census-steps", lambda: check_int("census_steps", args.census_steps, 1)),
     ]
-    check_flags(p, checks)
+    check_flags(p, checks, out=args.out)
     return args
 
 

@@ -77,3 +77,14 @@ def test_default_run_matches_docstring_claims(tmp_path):
     assert abs(by_sigma[0.0]["diverged_fraction"] - 0.005) < 0.002
     assert abs(by_sigma[8.0]["diverged_fraction"] - 0.70) < 0.01
     assert by_sigma[8.0]["paper_start_reaches"] == "diverged"
+
+
+def test_an_unusable_out_folder_is_refused_before_any_work(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    proc = subprocess.run(
+        [sys.executable, str(STUDY), "--quick", "--out", str(afile)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "--out:" in proc.stderr and "is not a folder" in proc.stderr
