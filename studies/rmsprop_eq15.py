@@ -19,9 +19,10 @@ minimum itself, with r -> 0, is linearly unstable (see
 ``studies/eps_attractors.py`` for the threshold).  So "converging to the
 minimum" can only be a transient here.  The study reports both: the
 distance to the minimum over the first ``--show`` steps, and the long-time
-attractor, named by the census started after a ``--burn-in`` (the census
-watches (theta, m), so started at theta_0 it would stop at the transient);
-runs that never settle are described by the region they wander in.
+attractor, named by the census started after a ``--burn-in`` (r relaxes at
+the rate beta2, so settling takes tens of thousands of steps; the burn-in
+spends them with the cheap trajectory kernel); runs that never settle are
+described by the region they wander in.
 
 What it shows (default run, measured): over the first 300 steps sigma = 0
 (heavy-ball RMSProp) gets closest (distance 4e-3 at step 180, 1e-5 at
