@@ -32,7 +32,11 @@ The heavy ball is sigma = 0, Nesterov sigma = g, and gradient descent the
 
   which is the paper's forward-ODE estimate (12) minus exactly 1;
 - sigma* <= 0 for k eta <= (1 - sqrt g)^2 (0.002633 at g = 0.9; the paper
-  found about 0.0027 numerically): there every sigma > 0 is overdamped;
+  found about 0.0027 numerically): there the roots are real for every
+  sigma > 0 up to g / (k eta) (overdamped; beyond it one root turns
+  negative, and later the map goes unstable), so look-ahead cannot help.
+  sigma* is negative again for k eta > (1 + sqrt g)^2 (3.797 at g = 0.9),
+  close to the stability limit k eta = 4;
 - the stability interval in sigma (Jury's conditions): for k eta < 4,
 
       -(1 - g) / (k eta) < sigma < (1 + g) / (k eta) - 1/2,
@@ -401,8 +405,10 @@ def critical_sigmas(k_eta, g=0.9):
 def k_eta_threshold(g=0.9):
     """The k eta at which sigma* = 0: (1 - sqrt g)^2.
 
-    Below it sigma* < 0, so every sigma > 0 is overdamped and look-ahead
-    brings no speed-up.  0.0026334 at g = 0.9 (the paper: about 0.0027).
+    Below it sigma* < 0: every sigma in (0, g / (k eta)) is overdamped (the
+    roots are real and positive) and look-ahead brings no speed-up; larger
+    sigma only adds a negative root and, later, instability.  0.0026334 at
+    g = 0.9 (the paper: about 0.0027).
     """
     g = _check_g(g)
     return (1.0 - np.sqrt(g)) ** 2
