@@ -113,7 +113,12 @@ def _check_params(grid):
         )
     out = {}
     for name, values in grid.items():
-        arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        try:
+            arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"params[{name!r}] must be a list of real numbers; got {values!r}"
+            ) from None
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(
                 f"params[{name!r}] must be a non-empty 1-D list of values; "
