@@ -268,9 +268,8 @@ def ensemble(
                     continue
                 lane_age[b] += C
                 age = lane_age[b]
-                if age > max_steps:
-                    code = -1  # already recorded inside the chunk
-                else:
+                # (A lane past its budget was recorded inside the chunk.)
+                if age <= max_steps:
                     code, per = _settle_test(
                         X, hist, b, n_hist, n_check, S, atol, rtol, bound
                     )
