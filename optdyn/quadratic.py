@@ -54,7 +54,7 @@ All functions broadcast over arrays of ``k_eta``, ``g`` and ``sigma``.
 
 import numpy as np
 
-from ._validation import check_finite, check_in_range
+from ._validation import check_finite, check_in_range, check_int
 
 #: Regime codes returned by :func:`regime`.
 UNDERDAMPED, CRITICAL, OVERDAMPED, OSCILLATING, UNSTABLE = 0, 1, 2, 3, 4
@@ -554,15 +554,18 @@ def iterate(k_eta, g, sigma, n_steps, theta0=1.0, m0=0.0):
     -------
     ndarray of shape (n_steps + 1,) + broadcast shape of the inputs
     """
+    n_steps = check_int("n_steps", n_steps, 0)
+    theta0 = check_finite("theta0", theta0)
+    m0 = check_finite("m0", m0)
     b, c = characteristic(k_eta, g, sigma)
     a = np.broadcast_to(_check_k_eta(k_eta), np.shape(b))
     c = np.broadcast_to(c, np.shape(b))
-    theta = np.full(np.shape(b), float(theta0))
-    m = np.full(np.shape(b), float(m0))
-    out = np.empty((int(n_steps) + 1,) + np.shape(b))
+    theta = np.full(np.shape(b), theta0)
+    m = np.full(np.shape(b), m0)
+    out = np.empty((n_steps + 1,) + np.shape(b))
     out[0] = theta
     with np.errstate(all="ignore"):
-        for i in range(int(n_steps)):
+        for i in range(n_steps):
             m = c * m - a * theta
             theta = theta + m
             out[i + 1] = theta

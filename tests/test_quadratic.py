@@ -212,3 +212,16 @@ def test_stability_limits(k_eta):
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_iterate_refuses_bad_step_counts_and_starts():
+    from optdyn import quadratic as q
+
+    with pytest.raises(ValueError, match="n_steps must be an integer >= 0; got -3"):
+        q.iterate(0.1, 0.9, 1.0, -3)
+    with pytest.raises(ValueError, match="n_steps must be an integer >= 0; got 2.7"):
+        q.iterate(0.1, 0.9, 1.0, 2.7)
+    with pytest.raises(ValueError, match="theta0 must be a finite real number"):
+        q.iterate(0.1, 0.9, 1.0, 3, theta0=float("nan"))
+    # theta_1 = theta_0 + m_1 with m_1 = -k eta theta_0: 0.9 for k eta = 0.1.
+    assert q.iterate(0.1, 0.9, 1.0, 1)[1] == pytest.approx(0.9)
