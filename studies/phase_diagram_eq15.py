@@ -292,19 +292,30 @@ def make_figure(args, linear, etas, sigmas, fr, m_sigmas, tests):
         fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
     )
 
+    # Entropies (nats, left axis; S_bb > ln 2 would prove a fractal
+    # boundary) and the uncertainty exponent (right axis; alpha < 1 means a
+    # fractal boundary, 1 a smooth one) have different scales and criteria.
     ax = axs[2]
-    ax.plot(m_sigmas, [t.entropy.S_b for t in tests], "o-",
-            label="basin entropy S_b")
-    ax.plot(m_sigmas, [t.entropy.S_bb for t in tests], "s-",
-            label="boundary basin entropy S_bb")
-    ax.plot(m_sigmas, [t.exponent.alpha for t in tests], "^-",
-            label="uncertainty exponent α")
-    ax.axhline(np.log(2), color="0.5", ls=":", label="ln 2")
+    lines = ax.plot(m_sigmas, [t.entropy.S_b for t in tests], "o-", color="C0",
+                    label="basin entropy $S_b$")
+    lines += ax.plot(m_sigmas, [t.entropy.S_bb for t in tests], "s-", color="C1",
+                     label="boundary basin entropy $S_{bb}$")
+    lines.append(ax.axhline(np.log(2), color="C1", ls=":",
+                            label=r"$\ln 2$ ($S_{bb}$ above it: fractal)"))
+    ax.set_ylim(0.0, 0.8)
     ax.set_xlabel("σ")
-    ax.set_ylabel("S_b, S_bb (nats);  α")
+    ax.set_ylabel("entropy $S_b$, $S_{bb}$ (nats)")
+    ax_alpha = ax.twinx()
+    lines += ax_alpha.plot(m_sigmas, [t.exponent.alpha for t in tests], "^-",
+                           color="C2", label="uncertainty exponent α")
+    lines.append(ax_alpha.axhline(1.0, color="C2", ls=":",
+                                  label="α = 1 (smooth boundary)"))
+    ax_alpha.set_ylim(0.0, 1.1)
+    ax_alpha.set_ylabel("uncertainty exponent α (below 1: fractal)", color="C2")
     ax.set_title(f"(c) η = 0.01, {args.measure_starts}² starts: "
                  "basin boundary measures", fontsize=10)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    ax.legend(handles=lines, fontsize=7, loc="upper center",
+              bbox_to_anchor=(0.5, -0.13), ncol=2)
     fig.suptitle(f"Super-accelerated momentum on Eq. (15), g = {args.g:g}, "
                  f"{args.starts}² starts per (η, σ), m₀ = 0")
     fig.tight_layout()
