@@ -480,6 +480,13 @@ def plot_loss_phase_diagram(linear, ax=None, fractions=None, legend=True):
     ax.set_ylim(linear.sigma.min(), linear.sigma.max())
     ax.set_xlabel("η")
     ax.set_ylabel("σ")
+    # A curve that lies wholly outside the axes gets no legend entry.
+    lo, hi = linear.sigma.min(), linear.sigma.max()
+    for key, line in art.items():
+        if key.startswith(("stability_", "critical_", "oscillating_")):
+            y = np.asarray(line.get_ydata(), dtype=float)
+            if not np.any((y >= lo) & (y <= hi)):
+                line.set_label("_" + line.get_label())
     if legend:
         art["legend"] = ax.legend(fontsize=7, loc="upper right")
     return art
