@@ -15,9 +15,7 @@ at every point with joblib and returns the results in grid order.
   that neither a changed input nor an upgraded or edited library ever
   reuses a stale result.  Because points are stored one by one as they
   finish, a scan interrupted by a crash or Ctrl-C resumes where it stopped:
-  rerunning the same call computes only
-  what is missing.
-  Entries are written by joblib through a temporary file and a rename, so a
+  rerunning the same call computes only what is missing.  Entries are written by joblib through a temporary file and a rename, so a
   killed worker never leaves a half-written result behind.
 - **Reproducibility.**  The analyses are deterministic and independent of
   the Numba thread count, so the results do not depend on ``n_jobs`` or the
