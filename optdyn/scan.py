@@ -7,16 +7,17 @@ at every point with joblib and returns the results in grid order.
 
 - **Caching.**  With ``cache_dir``, each point is stored by joblib.Memory
   under a key made of the map's identity (loss and optimizer with every
-  hyperparameter value), the point, the analysis (a fingerprint of its
-  code, the values its closure captures and the globals it reads; see
-  :func:`optdyn._fingerprint.function_fingerprint`), every keyword
-  argument (grid of starts, step budgets, tolerances) and a fingerprint of
-  optdyn's own source code (its version and a hash of every module), so
-  that neither a changed input nor an upgraded or edited library ever
-  reuses a stale result.  Because points are stored one by one as they
-  finish, a scan interrupted by a crash or Ctrl-C resumes where it stopped:
-  rerunning the same call computes only what is missing.  Entries are written by joblib through a temporary file and a rename, so a
-  killed worker never leaves a half-written result behind.
+  hyperparameter value), the point, the analysis (a fingerprint of its code,
+  the values its closure captures and the globals it reads; see
+  :func:`optdyn._fingerprint.function_fingerprint`), every keyword argument
+  (grid of starts, step budgets, tolerances) and a fingerprint of optdyn's
+  own source code (its version and a hash of every module), so that neither
+  a changed input nor an upgraded or edited library ever reuses a stale
+  result. Because points are stored one by one as they finish, a scan
+  interrupted by a crash or Ctrl-C resumes where it stopped: rerunning the
+  same call computes only what is missing. Entries are written by joblib
+  through a temporary file and a rename, so a killed worker never leaves a
+  half-written result behind.
 - **Reproducibility.**  The analyses are deterministic and independent of
   the Numba thread count, so the results do not depend on ``n_jobs`` or the
   backend.
