@@ -263,6 +263,15 @@ def _sort_key(att):
 # ------------------------------------------------------------------ census
 
 
+def _fractions(labels, attractors):
+    """Share of points per attractor name, plus 'diverged' and 'unresolved'."""
+    n = labels.size
+    out = {a.name: a.fraction for a in attractors}
+    out["diverged"] = float(np.count_nonzero(labels == DIVERGED)) / n
+    out["unresolved"] = float(np.count_nonzero(labels == UNRESOLVED)) / n
+    return out
+
+
 @dataclass
 class UnresolvedOrbits:
     """Lyapunov classification of a sample of never-settling points.
@@ -366,12 +375,7 @@ class CensusResult:
     def fractions(self):
         """Fraction of points per attractor name, plus 'diverged' and
         'unresolved'."""
-        n = self.labels.size
-        out = {a.name: float(np.count_nonzero(self.labels == a.label)) / n
-               for a in self.attractors}
-        out["diverged"] = float(np.count_nonzero(self.labels == DIVERGED)) / n
-        out["unresolved"] = float(np.count_nonzero(self.labels == UNRESOLVED)) / n
-        return out
+        return _fractions(self.labels, self.attractors)
 
     def attractor_of(self, i):
         """The Attractor reached by point i, or None (diverged, unresolved)."""
@@ -386,9 +390,9 @@ class CensusResult:
         lines = [f"CensusResult: {n} initial states"]
         for a in self.attractors:
             lines.append(f"  {a.label:>3}  {a.name:<44} {a.fraction:8.4f}")
+        fr = self.fractions
         for code, key in ((DIVERGED, "diverged"), (UNRESOLVED, "unresolved")):
-            frac = float(np.count_nonzero(self.labels == code)) / n
-            lines.append(f"  {code:>3}  {key:<44} {frac:8.4f}")
+            lines.append(f"  {code:>3}  {key:<44} {fr[key]:8.4f}")
         if self.unresolved_orbits is not None and self.unresolved_orbits.n_sampled:
             lines.append(f"  unresolved orbits: {self.unresolved_orbits}")
         return "\n".join(lines)
@@ -601,11 +605,7 @@ class BasinResult:
     @property
     def fractions(self):
         """Fraction of the grid per attractor name, 'diverged', 'unresolved'."""
-        n = self.labels.size
-        out = {a.name: a.fraction for a in self.attractors}
-        out["diverged"] = float(np.count_nonzero(self.labels == DIVERGED)) / n
-        out["unresolved"] = float(np.count_nonzero(self.labels == UNRESOLVED)) / n
-        return out
+        return _fractions(self.labels, self.attractors)
 
     def summary(self):
         """A JSON-ready dict: map, grid, attractors and fractions."""

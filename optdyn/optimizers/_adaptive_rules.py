@@ -86,17 +86,23 @@ def _inv_sqrt_scale(G, r_new, eps, eps_outside):
 
 
 @njit(cache=True)
-def momentum_conv_lookahead(X, hp, D, n, Y):
-    eta, sigma = hp[0], hp[2]
-    if hp[4] > 0.5:
+def _conv_lookahead(X, D, n, Y, eta, sigma, on_velocity, shifted):
+    """y = state + c (second slot): c = 0 (shifted form), -sigma eta (the
+    slot holds the velocity b = -m / eta) or sigma."""
+    if shifted:
         c = 0.0
-    elif hp[3] > 0.5:
+    elif on_velocity:
         c = -sigma * eta
     else:
         c = sigma
     for d in range(D):
         for b in range(n):
             Y[d, b] = X[d, b] + c * X[D + d, b]
+
+
+@njit(cache=True)
+def momentum_conv_lookahead(X, hp, D, n, Y):
+    _conv_lookahead(X, D, n, Y, hp[0], hp[2], hp[3] > 0.5, hp[4] > 0.5)
 
 
 @njit(cache=True)
@@ -158,16 +164,7 @@ def momentum_conv_jacobian(x, g, H, hp, D, J):
 
 @njit(cache=True)
 def rmsprop_conv_lookahead(X, hp, D, n, Y):
-    eta, sigma = hp[0], hp[2]
-    if hp[7] > 0.5:
-        c = 0.0
-    elif hp[6] > 0.5:
-        c = -sigma * eta
-    else:
-        c = sigma
-    for d in range(D):
-        for b in range(n):
-            Y[d, b] = X[d, b] + c * X[D + d, b]
+    _conv_lookahead(X, D, n, Y, hp[0], hp[2], hp[6] > 0.5, hp[7] > 0.5)
 
 
 @njit(cache=True)
